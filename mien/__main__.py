@@ -1,0 +1,3 @@
+from mien.cli import main
+
+main()

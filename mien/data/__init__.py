@@ -1,0 +1,1 @@
+"""FER2013 readers, caching, checks, augmentation and batch loaders."""

@@ -1,0 +1,84 @@
+"""Decode FER2013 once: keep the decoded arrays in a cache that is rebuilt when the source changes.
+
+The cache key is a fingerprint of the source (every file's relative path, size and modification
+time, or the CSV's), so adding, removing or editing an image makes a new cache entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from mien.data.fer2013 import FaceSet, Skipped, list_image_files, read_csv, read_folder
+from mien.errors import MienError
+
+CACHE_FORMAT = "mien-fer2013-cache/1"
+
+
+def cache_dir() -> Path:
+    """Where decoded data sets live: $MIEN_CACHE_DIR, else ~/.cache/mien."""
+    return Path(os.environ.get("MIEN_CACHE_DIR") or Path.home() / ".cache" / "mien")
+
+
+def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
+    """Load FER2013 from a folder or a fer2013.csv, from the cache when the source is unchanged."""
+    source = Path(source).expanduser()
+    if not source.exists():
+        raise MienError(f"data not found: {source} (give the FER2013 folder or fer2013.csv)")
+    read = read_csv if source.is_file() else read_folder
+    if not use_cache:
+        return read(source)
+    # One entry per source: <digest of the path>-<fingerprint of the content>.
+    path_key = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:12]
+    cache_path = cache_dir() / f"fer2013-{path_key}-{fingerprint(source)}.npz"
+    if cache_path.is_file():
+        try:
+            return _read_cache(cache_path)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache entry is rebuilt below
+    faces = read(source)
+    for stale in cache_path.parent.glob(f"fer2013-{path_key}-*.npz"):
+        stale.unlink(missing_ok=True)  # the source changed: its older entries are dead weight
+    _write_cache(cache_path, faces)
+    return faces
+
+
+def fingerprint(source: Path) -> str:
+    """A digest that changes whenever any file of the source changes."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\n{source.resolve()}\n".encode())
+    files = [source] if source.is_file() else list_image_files(source)
+    for path in files:
+        stat = path.stat()
+        name = path.relative_to(source) if path != source else ""
+        digest.update(f"{name}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def _read_cache(path: Path) -> FaceSet:
+    with np.load(path, allow_pickle=False) as cached:
+        skipped = tuple(Skipped(s, r) for s, r in zip(cached["skipped_sources"], cached["skipped_reasons"]))
+        return FaceSet(cached["images"], cached["labels"], cached["splits"], cached["sources"], skipped)
+
+
+def _write_cache(path: Path, faces: FaceSet) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            np.savez(
+                tmp,
+                images=faces.images,
+                labels=faces.labels,
+                splits=faces.splits,
+                sources=faces.sources,
+                skipped_sources=np.array([s.source for s in faces.skipped], dtype=str),
+                skipped_reasons=np.array([s.reason for s in faces.skipped], dtype=str),
+            )
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

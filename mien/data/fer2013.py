@@ -1,0 +1,185 @@
+"""Read FER2013 from its two common formats into one in-memory face set.
+
+Formats:
+- the image-folder layout: ``<root>/**/<emotion>/<Split>_<id>.jpg`` where the split is the file
+  name prefix (Training, PublicTest, PrivateTest), not the folder;
+- the original ``fer2013.csv`` with columns ``emotion,pixels,Usage``.
+
+Both give the same arrays and labels for the same images. Unreadable items are skipped and
+recorded in ``FaceSet.skipped``; they never stop a load.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mien.errors import MienError
+
+# Class index order everywhere in mien: the folder names, alphabetically.
+CLASS_NAMES = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+# The official codes of fer2013.csv: 0 angry, 1 disgust, 2 fear, 3 happy, 4 sad, 5 surprise, 6 neutral.
+CSV_CODE_TO_NAME = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+SPLITS = ("Training", "PublicTest", "PrivateTest")
+# Short names used on the command line.
+SPLIT_ALIASES = {"train": "Training", "public": "PublicTest", "private": "PrivateTest"}
+IMAGE_SIZE = 48
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An item that could not be used, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FaceSet:
+    """Decoded faces with labels and official splits, all arrays aligned on the first axis."""
+
+    images: np.ndarray  # (N, 48, 48) uint8
+    labels: np.ndarray  # (N,) int64, index into CLASS_NAMES
+    splits: np.ndarray  # (N,) int8, index into SPLITS
+    sources: np.ndarray  # (N,) str: file path relative to the root, or "fer2013.csv:LINE"
+    skipped: tuple[Skipped, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def select(self, split: str) -> FaceSet:
+        """The faces of one split, by official name or alias (train, public, private)."""
+        split_index = SPLITS.index(resolve_split(split))
+        keep = self.splits == split_index
+        return FaceSet(self.images[keep], self.labels[keep], self.splits[keep], self.sources[keep])
+
+
+def resolve_split(name: str) -> str:
+    """Map an alias or official split name to the official name."""
+    official = SPLIT_ALIASES.get(name, name)
+    if official not in SPLITS:
+        valid = ", ".join([*SPLIT_ALIASES, *SPLITS])
+        raise MienError(f"unknown split {name!r}; valid: {valid}")
+    return official
+
+
+def list_image_files(root: Path) -> list[Path]:
+    """Image files under root, sorted so that every load sees the same order."""
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def read_folder(root: Path) -> FaceSet:
+    """Decode every labelled face in the image-folder layout under root."""
+    root = Path(root)
+    if not root.is_dir():
+        raise MienError(f"data folder not found: {root}")
+    files = list_image_files(root)
+    images, labels, splits, sources, skipped = [], [], [], [], []
+    for path in _progress(files, "decoding FER2013 images"):
+        source = str(path.relative_to(root))
+        label, split, problem = _label_and_split(path)
+        image = None
+        if problem is None:
+            image, problem = decode_face(path.read_bytes())
+        if problem is not None:
+            skipped.append(Skipped(source, problem))
+            continue
+        images.append(image)
+        labels.append(label)
+        splits.append(split)
+        sources.append(source)
+    if not images:
+        raise MienError(f"no labelled FER2013 images under {root} (expected <emotion>/<Split>_<id>.jpg)")
+    return _face_set(images, labels, splits, sources, skipped)
+
+
+def read_csv(path: Path) -> FaceSet:
+    """Decode every row of the original fer2013.csv (emotion, pixels, Usage)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MienError(f"CSV file not found: {path}")
+    images, labels, splits, sources, skipped = [], [], [], [], []
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"emotion", "pixels", "Usage"} - set(reader.fieldnames or ())
+        if missing:
+            raise MienError(f"{path.name}: missing column(s) {', '.join(sorted(missing))}")
+        for row in reader:
+            source = f"{path.name}:{reader.line_num}"
+            try:
+                image, label, split = _parse_csv_row(row)
+            except ValueError as err:
+                skipped.append(Skipped(source, str(err)))
+                continue
+            images.append(image)
+            labels.append(label)
+            splits.append(split)
+            sources.append(source)
+    if not images:
+        raise MienError(f"{path}: no valid rows")
+    return _face_set(images, labels, splits, sources, skipped)
+
+
+def decode_face(data: bytes) -> tuple[np.ndarray | None, str | None]:
+    """Decode one face image to (48, 48) grey uint8, or return the reason it cannot be used."""
+    if not data:
+        return None, "empty file"
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        return None, "not a readable image"
+    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        return None, f"wrong size {image.shape[1]}x{image.shape[0]}, expected 48x48"
+    return image, None
+
+
+def _label_and_split(path: Path) -> tuple[int, int, str | None]:
+    if path.parent.name not in CLASS_NAMES:
+        return -1, -1, f"folder {path.parent.name!r} is not an emotion ({', '.join(CLASS_NAMES)})"
+    prefix = path.name.split("_", 1)[0]
+    if prefix not in SPLITS:
+        return -1, -1, f"file name prefix {prefix!r} is not a split ({', '.join(SPLITS)})"
+    return CLASS_NAMES.index(path.parent.name), SPLITS.index(prefix), None
+
+
+def _parse_csv_row(row: dict) -> tuple[np.ndarray, int, int]:
+    try:
+        code = int(row["emotion"])
+        name = CSV_CODE_TO_NAME[code]
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"emotion {row['emotion']!r} is not a code 0-6") from None
+    if row["Usage"] not in SPLITS:
+        raise ValueError(f"Usage {row['Usage']!r} is not one of {', '.join(SPLITS)}")
+    try:
+        pixels = np.array((row["pixels"] or "").split(), dtype=np.int64)
+    except ValueError:
+        raise ValueError("pixels holds a value that is not an integer") from None
+    if pixels.size != IMAGE_SIZE * IMAGE_SIZE:
+        raise ValueError(f"pixels has {pixels.size} values, expected {IMAGE_SIZE * IMAGE_SIZE}")
+    if pixels.min() < 0 or pixels.max() > 255:
+        raise ValueError("pixels has a value outside 0-255")
+    image = pixels.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
+    return image, CLASS_NAMES.index(name), SPLITS.index(row["Usage"])
+
+
+def _face_set(images, labels, splits, sources, skipped) -> FaceSet:
+    for item in skipped:
+        print(f"warning: skipped {item.source}: {item.reason}", file=sys.stderr)
+    return FaceSet(
+        images=np.stack(images),
+        labels=np.array(labels, dtype=np.int64),
+        splits=np.array(splits, dtype=np.int8),
+        sources=np.array(sources),
+        skipped=tuple(skipped),
+    )
+
+
+def _progress(items, description: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=description, unit="img", leave=False, disable=len(items) < 5000)

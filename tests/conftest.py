@@ -1,0 +1,45 @@
+"""Fixtures that build their own data: synthetic faces in both FER2013 formats, tiny runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mien.data.synthetic import write_csv, write_folder
+
+SMALL_COUNTS = {"Training": 140, "PublicTest": 35, "PrivateTest": 35}
+TRAIN_COUNTS = {"Training": 700, "PublicTest": 140, "PrivateTest": 140}
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Every test gets its own decode cache, so no test sees another's data."""
+    monkeypatch.setenv("MIEN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def small_folder(tmp_path) -> Path:
+    return write_folder(tmp_path / "fer_folder", SMALL_COUNTS, seed=3)
+
+
+@pytest.fixture
+def small_csv(tmp_path) -> Path:
+    return write_csv(tmp_path / "fer2013.csv", SMALL_COUNTS, seed=3)
+
+
+@pytest.fixture(scope="session")
+def train_csv(tmp_path_factory) -> Path:
+    """Enough cartoon faces for a model to learn in two epochs."""
+    return write_csv(tmp_path_factory.mktemp("train") / "fer2013.csv", TRAIN_COUNTS, seed=5)
+
+
+@pytest.fixture(scope="session")
+def fer2013_path() -> Path:
+    """The real FER2013 folder ($MIEN_FER2013 or ../shared/fer2013); skips the test without it."""
+    default = Path(__file__).resolve().parents[1].parent / "shared" / "fer2013"
+    path = Path(os.environ.get("MIEN_FER2013", default))
+    if not (path / "train").is_dir():
+        pytest.skip(f"FER2013 not found at {path} (set MIEN_FER2013)")
+    return path

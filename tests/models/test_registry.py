@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from mien.errors import MienError
+from mien.models.registry import create_model, list_models, register_model
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_every_model_keeps_the_contract(name):
+    torch.manual_seed(0)
+    model = create_model(name, num_classes=7).eval()
+    x = torch.randn(3, 1, 48, 48)
+    with torch.no_grad():
+        features = model.features(x)
+        logits = model(x)
+    assert features.ndim == 4 and features.shape[0] == 3  # a feature map that Grad-CAM can hook
+    assert logits.shape == (3, 7)
+    torch.testing.assert_close(model.head(features), logits)
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_every_model_trains_in_bf16_and_channels_last(name):
+    model = create_model(name).to(memory_format=torch.channels_last).train()
+    x = torch.randn(4, 1, 48, 48).contiguous(memory_format=torch.channels_last)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = model(x).float().logsumexp(dim=1).mean()
+    loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_registry_lists_the_builtin_models():
+    assert {"vgg", "vgg_s", "resnet_s"} <= set(list_models())
+
+
+def test_unknown_model_lists_valid_names():
+    with pytest.raises(MienError, match=r"unknown model 'vggg'; valid: .*vgg_s"):
+        create_model("vggg")
+
+
+def test_bad_arguments_are_a_clear_error():
+    with pytest.raises(MienError, match="bad arguments"):
+        create_model("vgg_s", depth=3)
+
+
+def test_duplicate_registration_is_refused():
+    with pytest.raises(ValueError, match="already registered"):
+        register_model("vgg")(lambda: None)
