@@ -1,0 +1,1 @@
+"""Pictures from numbers: plots and overlays. Rendering never computes metrics."""

@@ -1,0 +1,73 @@
+"""Training curves and confusion matrices as PNG files (written atomically)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def save_training_curves(epochs: list[dict], path: Path) -> None:
+    """Loss and accuracy per epoch: training beside PublicTest."""
+    numbers = [e["epoch"] for e in epochs]
+    figure, (loss_axis, acc_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_axis.plot(numbers, [e["train_loss"] for e in epochs], marker="o", label="train loss")
+    loss_axis.set_xlabel("epoch")
+    loss_axis.set_ylabel("loss")
+    loss_axis.legend()
+    acc_axis.plot(numbers, [e["train_acc"] for e in epochs], marker="o", label="train (augmented)")
+    acc_axis.plot(numbers, [e["public_acc"] for e in epochs], marker="o", label="PublicTest")
+    acc_axis.plot(numbers, [e["public_macro_f1"] for e in epochs], marker=".", label="PublicTest macro-F1")
+    acc_axis.set_xlabel("epoch")
+    acc_axis.set_ylabel("accuracy")
+    acc_axis.grid(alpha=0.3)
+    acc_axis.legend()
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def save_confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path, title: str) -> None:
+    """Row-normalised confusion matrix (recall on the diagonal) with the counts in each cell."""
+    counts = np.asarray(matrix)
+    shares = counts / counts.sum(axis=1, keepdims=True).clip(min=1)
+    figure, axis = plt.subplots(figsize=(7, 6))
+    image = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    axis.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
+    axis.set_yticks(range(len(class_names)), class_names)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    axis.set_title(title)
+    for row in range(len(class_names)):
+        for col in range(len(class_names)):
+            colour = "white" if shares[row, col] > 0.5 else "black"
+            axis.text(
+                col,
+                row,
+                f"{shares[row, col]:.2f}\n{counts[row, col]}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=colour,
+            )
+    figure.colorbar(image, ax=axis, fraction=0.046)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def _save(figure, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".png")
+    os.close(handle)
+    try:
+        figure.savefig(tmp_name, dpi=110)
+        os.replace(tmp_name, path)
+    finally:
+        plt.close(figure)
+        Path(tmp_name).unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Training loop, schedule, metrics, checkpoints, the fit runner and evaluation."""

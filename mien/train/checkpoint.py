@@ -1,0 +1,69 @@
+"""Self-describing checkpoints, written atomically and read without unpickling code.
+
+A checkpoint holds the weights, the model name and arguments, the class names in index order,
+the preprocessing spec, the resolved config and its metrics; training checkpoints add the
+optimizer, the epoch and the random states needed to resume exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from mien.errors import MienError
+from mien.models.registry import create_model
+
+FORMAT = "mien-checkpoint/1"
+
+
+def save_checkpoint(path: Path, checkpoint: dict) -> None:
+    """Write a checkpoint so that a crash mid-write never leaves a broken file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(handle)
+    try:
+        torch.save({"format": FORMAT, **checkpoint}, tmp_name)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Read a checkpoint safely (weights_only: no arbitrary code runs)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MienError(f"checkpoint not found: {path}")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for a damaged or foreign file
+        raise MienError(f"{path}: not a readable mien checkpoint ({type(err).__name__})") from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        raise MienError(f"{path}: not a mien checkpoint (expected format {FORMAT})")
+    return checkpoint
+
+
+def model_from_checkpoint(checkpoint: dict) -> nn.Module:
+    """Rebuild the model a checkpoint describes, with its weights, in eval mode."""
+    spec = checkpoint["model"]
+    model = create_model(spec["name"], num_classes=len(checkpoint["class_names"]), **spec["args"])
+    weights = checkpoint.get("ema_state_dict") or checkpoint["state_dict"]  # the evaluated weights
+    state = {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def inference_checkpoint(checkpoint: dict, half: bool = False) -> dict:
+    """A copy without the training state, for shipping: weights (optionally fp16) and description."""
+    keep = ("model", "class_names", "preprocess", "config", "metrics", "epoch")
+    slim = {key: checkpoint[key] for key in keep if key in checkpoint}
+    weights = checkpoint.get("ema_state_dict") or checkpoint["state_dict"]
+    slim["state_dict"] = {
+        k: v.half() if half and v.is_floating_point() else v.clone() for k, v in weights.items()
+    }
+    return slim

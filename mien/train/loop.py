@@ -1,0 +1,134 @@
+"""One training epoch and batched prediction: the loop reads top to bottom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from mien.config import AugmentConfig, PreprocessConfig, TrainConfig
+from mien.data.augment import augment_batch, mixup
+from mien.data.loaders import batches, epoch_order, to_model_input
+
+
+@dataclass
+class EpochData:
+    """What one epoch trains on: uint8 faces, labels and the optional loss weights per class."""
+
+    images: torch.Tensor  # (N, 48, 48) uint8
+    labels: torch.Tensor  # (N,) int64
+    class_weights: torch.Tensor | None
+    num_classes: int
+
+
+def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, class_weights: torch.Tensor | None):
+    """Cross-entropy against soft targets, each sample weighted by its target's class weights."""
+    loss = -(targets * F.log_softmax(logits.float(), dim=1)).sum(dim=1)
+    if class_weights is not None:
+        sample_weights = targets @ class_weights
+        return (loss * sample_weights).sum() / sample_weights.sum()
+    return loss.mean()
+
+
+def train_one_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: EpochData,
+    settings: TrainConfig,
+    augment: AugmentConfig,
+    preprocess: PreprocessConfig,
+    lr_for_step: Callable[[int], float],
+    first_step: int,
+    generator: torch.Generator,
+    ema: torch.optim.swa_utils.AveragedModel | None = None,
+    description: str = "train",
+) -> dict:
+    """Train for one pass over the data; returns mean loss, accuracy and steps taken."""
+    model.train()
+    order = epoch_order(data.labels.numpy(), settings.sampler, generator)
+    step, loss_sum, correct, seen = first_step, 0.0, 0, 0
+    progress = tqdm(
+        list(batches(order, settings.batch_size, drop_last=True)), desc=description, leave=False, disable=None
+    )  # disable=None: a bar on a terminal, none in a log file
+    for index in progress:
+        labels = data.labels[index]
+        images = augment_batch(to_model_input(data.images[index], preprocess), augment, generator)
+        targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
+        if augment.mixup_alpha > 0:
+            images, targets = mixup(images, targets, augment.mixup_alpha, generator)
+        if settings.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        for group in optimizer.param_groups:
+            group["lr"] = lr_for_step(step)
+        with autocast(settings.bf16):
+            logits = model(images)
+        loss = soft_cross_entropy(logits, targets, data.class_weights)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if settings.grad_clip > 0:
+            nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+        optimizer.step()
+        if ema is not None:
+            ema.update_parameters(model)
+        step += 1
+        loss_sum += loss.item() * len(labels)
+        correct += (logits.argmax(dim=1) == labels).sum().item()
+        seen += len(labels)
+        progress.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+    return {
+        "train_loss": loss_sum / max(1, seen),
+        "train_acc": correct / max(1, seen),
+        "steps": step - first_step,
+    }
+
+
+def smoothed_targets(labels: torch.Tensor, num_classes: int, smoothing: float) -> torch.Tensor:
+    targets = torch.full((len(labels), num_classes), smoothing / num_classes)
+    targets[torch.arange(len(labels)), labels] += 1.0 - smoothing
+    return targets
+
+
+@torch.inference_mode()
+def predict_probabilities(
+    model: nn.Module,
+    images: np.ndarray,
+    preprocess: PreprocessConfig | dict,
+    tta: bool = False,
+    batch_size: int = 512,
+    bf16: bool = False,
+) -> np.ndarray:
+    """Class probabilities (N, K) for uint8 faces (N, 48, 48); TTA averages flips and shifted crops."""
+    model.eval()
+    outputs = []
+    for start in range(0, len(images), batch_size):
+        batch = to_model_input(images[start : start + batch_size], preprocess)
+        views = tta_views(batch) if tta else [batch]
+        with autocast(bf16):
+            probs = [
+                F.softmax(model(v.contiguous(memory_format=torch.channels_last)).float(), dim=1)
+                for v in views
+            ]
+        outputs.append(torch.stack(probs).mean(dim=0))
+    return torch.cat(outputs).numpy() if outputs else np.zeros((0, 0), np.float32)
+
+
+def tta_views(batch: torch.Tensor, shift: int = 2) -> list[torch.Tensor]:
+    """The batch, its mirror, and both shifted by ``shift`` pixels in four directions (edge padded)."""
+    views = []
+    for image in (batch, batch.flip(-1)):
+        padded = F.pad(image, (shift,) * 4, mode="replicate")
+        side_h, side_w = image.shape[-2:]
+        views.append(image)
+        for dy, dx in ((0, 0), (0, 2 * shift), (2 * shift, 0), (2 * shift, 2 * shift)):
+            views.append(padded[..., dy : dy + side_h, dx : dx + side_w])
+    return views
+
+
+def autocast(enabled: bool):
+    return torch.autocast("cpu", dtype=torch.bfloat16) if enabled else nullcontext()

@@ -1,0 +1,218 @@
+"""fit(): data -> model -> epochs of training -> checkpoints, metrics log and curves in a run folder.
+
+Run folder:
+    config.json      the resolved config
+    last.pt          after every epoch: everything needed to resume
+    best.pt          the epoch with the best PublicTest accuracy
+    metrics.jsonl    one line per epoch
+    curves.png       loss and accuracy per epoch
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mien.config import RunConfig, config_to_dict
+from mien.data.cache import load_fer2013
+from mien.data.fer2013 import CLASS_NAMES, FaceSet
+from mien.data.loaders import class_weights, stratified_subset
+from mien.errors import MienError
+from mien.models.registry import create_model
+from mien.render.plots import save_training_curves
+from mien.train.checkpoint import load_checkpoint, save_checkpoint
+from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
+from mien.train.metrics import classification_report
+from mien.train.schedule import lr_at
+
+
+def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: bool = False) -> dict:
+    """Train a model as configured; returns the best epoch's PublicTest metrics."""
+    out_dir = Path(out_dir)
+    settings = config.train
+    if settings.threads > 0:
+        torch.set_num_threads(settings.threads)
+    faces = load_fer2013(data_path)
+    train_set, public_set = _training_splits(faces, config)
+
+    torch.manual_seed(settings.seed)  # before the model, so its initial weights are reproducible
+    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
+    if settings.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = _make_optimizer(model, settings)
+    ema = None
+    if settings.ema_decay > 0:
+        ema = torch.optim.swa_utils.AveragedModel(
+            model,
+            multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(settings.ema_decay),
+            use_buffers=True,
+        )
+    generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
+
+    data = EpochData(
+        images=torch.from_numpy(train_set.images),
+        labels=torch.from_numpy(train_set.labels),
+        class_weights=class_weights(train_set.labels, len(CLASS_NAMES), settings.class_weighting),
+        num_classes=len(CLASS_NAMES),
+    )
+    steps_per_epoch = len(train_set) // settings.batch_size
+    if steps_per_epoch == 0:
+        raise MienError(f"{len(train_set)} training images are fewer than one batch ({settings.batch_size})")
+    lr_for_step = partial(
+        lr_at,
+        total_steps=steps_per_epoch * settings.epochs,
+        peak_lr=settings.lr,
+        warmup_steps=round(settings.warmup_epochs * steps_per_epoch),
+        final_fraction=settings.final_lr_fraction,
+    )
+
+    start_epoch, best = 0, {"accuracy": -1.0}
+    if resume and (out_dir / "last.pt").is_file():
+        start_epoch, best = _restore(out_dir / "last.pt", model, optimizer, ema, generator)
+    elif not resume:
+        _prepare_fresh_run(out_dir, config)
+
+    for epoch in range(start_epoch, settings.epochs):
+        started = time.perf_counter()
+        description = f"epoch {epoch + 1}/{settings.epochs}"
+        record = train_one_epoch(
+            model,
+            optimizer,
+            data,
+            settings,
+            config.augment,
+            config.preprocess,
+            lr_for_step,
+            epoch * steps_per_epoch,
+            generator,
+            ema,
+            description,
+        )
+        evaluated = ema.module if ema is not None else model
+        probs = predict_probabilities(evaluated, public_set.images, config.preprocess, bf16=settings.bf16)
+        report = classification_report(public_set.labels, probs.argmax(axis=1), CLASS_NAMES)
+        record.update(
+            epoch=epoch + 1,
+            lr=lr_for_step((epoch + 1) * steps_per_epoch - 1),
+            public_acc=report["accuracy"],
+            public_macro_f1=report["macro_f1"],
+            seconds=time.perf_counter() - started,
+        )
+        is_best = report["accuracy"] > best["accuracy"]
+        if is_best:
+            best = {"epoch": epoch + 1, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
+        checkpoint = _checkpoint(config, model, optimizer, ema, generator, epoch + 1, record, best)
+        save_checkpoint(out_dir / "last.pt", checkpoint)
+        if is_best:
+            save_checkpoint(out_dir / "best.pt", checkpoint)
+        _append_jsonl(out_dir / "metrics.jsonl", record)
+        save_training_curves(_read_jsonl(out_dir / "metrics.jsonl"), out_dir / "curves.png")
+        print(
+            f"epoch {epoch + 1}/{settings.epochs}: loss {record['train_loss']:.4f} "
+            f"train acc {record['train_acc']:.4f} public acc {report['accuracy']:.4f} "
+            f"macro-F1 {report['macro_f1']:.4f} ({record['seconds']:.0f} s)",
+            flush=True,
+        )
+    return best
+
+
+def _training_splits(faces: FaceSet, config: RunConfig) -> tuple[FaceSet, FaceSet]:
+    train_set, public_set = faces.select("train"), faces.select("public")
+    if len(train_set) == 0 or len(public_set) == 0:
+        raise MienError("the data needs both Training and PublicTest images (file-name prefixes)")
+    keep = stratified_subset(train_set.labels, config.data.train_limit, config.train.seed)
+    train_set = _take(train_set, keep)
+    keep = stratified_subset(public_set.labels, config.data.eval_limit, config.train.seed)
+    return train_set, _take(public_set, keep)
+
+
+def _take(faces: FaceSet, keep: np.ndarray) -> FaceSet:
+    return FaceSet(faces.images[keep], faces.labels[keep], faces.splits[keep], faces.sources[keep])
+
+
+def _make_optimizer(model: torch.nn.Module, settings) -> torch.optim.Optimizer:
+    # No weight decay on biases and batch-norm scales: decaying them only hurts.
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    groups = [
+        {"params": decay, "weight_decay": settings.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    if settings.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=settings.lr, momentum=settings.momentum, nesterov=True)
+    if settings.optimizer == "adamw":
+        return torch.optim.AdamW(groups, lr=settings.lr)
+    raise MienError(f"unknown optimizer {settings.optimizer!r}; valid: sgd, adamw")
+
+
+def _checkpoint(config, model, optimizer, ema, generator, epoch, record, best) -> dict:
+    checkpoint = {
+        "model": {"name": config.model.name, "args": dict(config.model.args)},
+        "class_names": list(CLASS_NAMES),
+        "preprocess": config_to_dict(config)["preprocess"],
+        "config": config_to_dict(config),
+        "metrics": {
+            "public": {"accuracy": record["public_acc"], "macro_f1": record["public_macro_f1"]},
+            "best": best,
+        },
+        "epoch": epoch,
+        "state_dict": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "rng": {"torch": torch.get_rng_state(), "generator": generator.get_state()},
+    }
+    if ema is not None:
+        checkpoint["ema_state_dict"] = ema.module.state_dict()
+        checkpoint["ema_full"] = ema.state_dict()
+    return checkpoint
+
+
+def _restore(path: Path, model, optimizer, ema, generator) -> tuple[int, dict]:
+    checkpoint = load_checkpoint(path)
+    model.load_state_dict(checkpoint["state_dict"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    if ema is not None:
+        ema.load_state_dict(checkpoint["ema_full"])
+    torch.set_rng_state(checkpoint["rng"]["torch"])
+    generator.set_state(checkpoint["rng"]["generator"])
+    print(f"resuming after epoch {checkpoint['epoch']}", flush=True)
+    return checkpoint["epoch"], checkpoint["metrics"]["best"]
+
+
+def _prepare_fresh_run(out_dir: Path, config: RunConfig) -> None:
+    if (out_dir / "last.pt").exists():
+        raise MienError(
+            f"{out_dir} already holds a run; pass --resume to continue it or choose another --out"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "metrics.jsonl").unlink(missing_ok=True)
+    write_json_atomic(out_dir / "config.json", config_to_dict(config))
+
+
+def write_json_atomic(path: Path, value) -> None:
+    """Write JSON so that readers see the old file or the new one, never half of one."""
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w") as tmp:
+        json.dump(value, tmp, indent=2)
+    os.replace(tmp_name, path)
+
+
+def _append_jsonl(path: Path, record: dict) -> None:
+    # The log is rewritten whole, so an interrupted write cannot leave a half line behind.
+    lines = path.read_text().splitlines() if path.exists() else []
+    epochs = [json.loads(line) for line in lines]
+    epochs = [e for e in epochs if e["epoch"] < record["epoch"]] + [record]
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w") as tmp:
+        tmp.writelines(json.dumps(e) + "\n" for e in epochs)
+    os.replace(tmp_name, path)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

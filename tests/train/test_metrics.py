@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+
+from mien.train.metrics import classification_report, confusion_matrix
+
+
+def test_confusion_matrix_rows_are_true_classes():
+    matrix = confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 1]), 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [0, 1, 0]]
+
+
+def test_report_matches_a_hand_worked_example():
+    # true:      a a a b b c
+    # predicted: a a b b c c
+    true = np.array([0, 0, 0, 1, 1, 2])
+    predicted = np.array([0, 0, 1, 1, 2, 2])
+    report = classification_report(true, predicted, ("a", "b", "c"))
+    assert report["accuracy"] == pytest.approx(4 / 6)
+    a, b, c = (report["per_class"][k] for k in "abc")
+    assert (a["precision"], a["recall"]) == pytest.approx((1.0, 2 / 3))
+    assert (b["precision"], b["recall"]) == pytest.approx((0.5, 0.5))
+    assert (c["precision"], c["recall"]) == pytest.approx((0.5, 1.0))
+    f1 = [2 * (2 / 3) / (1 + 2 / 3), 0.5, 2 * 0.5 / 1.5]
+    assert report["macro_f1"] == pytest.approx(sum(f1) / 3)
+    assert report["confusion_matrix"] == [[2, 1, 0], [0, 1, 1], [0, 0, 1]]
+
+
+def test_absent_classes_do_not_count_in_macro_f1():
+    report = classification_report(np.array([0, 1]), np.array([0, 1]), ("a", "b", "c"))
+    assert report["macro_f1"] == pytest.approx(1.0)
+    assert report["per_class"]["c"]["support"] == 0
