@@ -1,0 +1,213 @@
+"""The `mien` command: thin commands that parse, call one library function, and print or write.
+
+Human output by default, --json for scripts; errors are one line (a traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mien.errors import MienError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="mien")
+@click.pass_context
+def cli(context: click.Context, debug: bool) -> None:
+    """mien: facial expression recognition you can train, evaluate and trust."""
+    context.obj = {"debug": debug}
+
+
+@cli.group()
+def data() -> None:
+    """Inspect FER2013 data."""
+
+
+@data.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+def data_check(path: Path, as_json: bool) -> None:
+    """Count faces per split and class; list unreadable, wrong-size, blank and duplicate images."""
+    from mien.data.cache import load_fer2013
+    from mien.data.checks import check_faces, summarize_problems
+
+    report = check_faces(load_fer2013(path))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    from mien.data.fer2013 import CLASS_NAMES
+
+    click.echo(f"{'split':<12}" + "".join(f"{name:>9}" for name in CLASS_NAMES) + f"{'total':>9}")
+    for split, counts in report["splits"].items():
+        cells = "".join(f"{counts['classes'][name]:>9}" for name in CLASS_NAMES)
+        click.echo(f"{split:<12}{cells}{counts['total']:>9}")
+    click.echo(f"total: {report['total']} faces")
+    for kind, count in summarize_problems(report).items():
+        click.echo(f"{kind.replace('_', ' ')}: {count}")
+
+
+@cli.command()
+def models() -> None:
+    """List the registered models."""
+    from mien.models.registry import create_model, list_models
+
+    for name in list_models():
+        parameters = sum(p.numel() for p in create_model(name).parameters())
+        click.echo(f"{name:<12}{parameters / 1e6:6.2f}M parameters")
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="FER2013 folder or fer2013.csv.",
+)
+@click.option("--model", "model_name", default=None, help="Registered model name (see `mien models`).")
+@click.option("--preset", default=None, help="Preset name in mien/presets or a TOML file.")
+@click.option(
+    "--epochs", type=int, default=None, help="Number of epochs (shortcut for --set train.epochs=N)."
+)
+@click.option("--out", "out_dir", default="runs/latest", type=click.Path(path_type=Path), help="Run folder.")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting, e.g. train.lr=0.05."
+)
+@click.option("--resume", is_flag=True, help="Continue the interrupted run in --out.")
+def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> None:
+    """Train a model on FER2013 Training, choosing the best epoch on PublicTest."""
+    from mien.config import load_config
+    from mien.train.runner import fit
+
+    overrides = list(overrides)
+    if model_name:
+        overrides.append(f"model.name={model_name}")
+    if epochs is not None:
+        overrides.append(f"train.epochs={epochs}")
+    best = fit(load_config(preset, overrides), data_path, out_dir, resume=resume)
+    click.echo(
+        f"best PublicTest accuracy {best['accuracy']:.4f} (macro-F1 {best['macro_f1']:.4f}) "
+        f"at epoch {best['epoch']}; checkpoint {out_dir / 'best.pt'}"
+    )
+
+
+@cli.command()
+@click.argument("checkpoints", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="FER2013 folder or fer2013.csv.",
+)
+@click.option("--split", type=click.Choice(["public", "private"]), default="public", show_default=True)
+@click.option("--tta", is_flag=True, help="Average predictions over flips and shifted crops.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="evaluation",
+    type=click.Path(path_type=Path),
+    show_default=True,
+    help="Folder for the JSON report and the confusion-matrix PNG.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def evaluate(checkpoints, data_path, split, tta, out_dir, as_json) -> None:
+    """Accuracy, macro-F1, per-class precision/recall and confusion matrix; several checkpoints ensemble."""
+    from mien.render.plots import save_confusion_matrix
+    from mien.train.evaluate import evaluate as run_evaluation
+    from mien.train.runner import write_json_atomic
+
+    report = run_evaluation(list(checkpoints), data_path, split, tta)
+    stem = f"{split}{'_tta' if tta else ''}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out_dir / f"{stem}.json", report)
+    title = f"{report['split']}: accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}"
+    save_confusion_matrix(
+        report["confusion_matrix"], report["class_names"], out_dir / f"{stem}_confusion.png", title
+    )
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(
+        f"{report['split']} ({report['count']} faces{', TTA' if tta else ''}): "
+        f"accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}"
+    )
+    click.echo(f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
+    for name, row in report["per_class"].items():
+        click.echo(
+            f"{name:<10}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9}"
+        )
+    click.echo(f"wrote {out_dir / (stem + '.json')} and {out_dir / (stem + '_confusion.png')}")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout, one object per image.")
+@click.option(
+    "--checkpoint", type=click.Path(path_type=Path), help="A trained checkpoint instead of the shipped model."
+)
+@click.option(
+    "--tta", is_flag=True, help="Average over flips and shifted crops (10x slower, a little more accurate)."
+)
+def predict(inputs, aligned, as_json, checkpoint, tta) -> None:
+    """Say which expression each face shows, with a probability for every class."""
+    from mien.pipeline import Predictor
+
+    if not aligned:
+        raise MienError(
+            "face detection is not available yet: pass --aligned for images that are cropped faces"
+        )
+    predictor = Predictor.from_checkpoint(checkpoint, tta) if checkpoint else Predictor.default(tta)
+    failures = 0
+    for result in predictor.predict_aligned_files(inputs):
+        if result.error:
+            failures += 1
+            click.echo(f"error: {result.error}", err=True)
+        if as_json:
+            click.echo(json.dumps(result.to_dict()))
+        elif not result.error:
+            face = result.faces[0]
+            click.echo(f"{result.path}\t{face.label}\t{face.scores[face.label]:.3f}")
+    if failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="runs/demo", type=click.Path(path_type=Path), show_default=True)
+@click.option("--epochs", default=3, show_default=True)
+def demo(out_dir: Path, epochs: int) -> None:
+    """Train and evaluate on bundled synthetic cartoon faces: checks an install in about a minute."""
+    from mien.demo import run_demo
+
+    report = run_demo(out_dir, epochs)
+    click.echo(
+        f"demo: accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f} "
+        f"on {report['count']} held-out cartoon faces; run folder {out_dir}"
+    )
+
+
+def main() -> None:
+    """Entry point: run the command group, turning MienError into a one-line message."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except MienError as err:
+        if debug:
+            raise
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

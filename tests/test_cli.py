@@ -1,0 +1,115 @@
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from mien.cli import cli
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+def test_data_check_json_holds_split_totals(small_folder):
+    result = run("data", "check", small_folder, "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert [report["splits"][s]["total"] for s in ("Training", "PublicTest", "PrivateTest")] == [140, 35, 35]
+
+
+def test_data_check_prints_a_table(small_csv):
+    result = run("data", "check", small_csv)
+    assert result.exit_code == 0
+    assert "Training" in result.output and "total: 210 faces" in result.output
+
+
+def test_train_then_evaluate_from_the_command_line(train_csv, tmp_path):
+    run_dir = tmp_path / "run"
+    result = run(
+        "train",
+        "--data",
+        train_csv,
+        "--model",
+        "vgg_s",
+        "--epochs",
+        "2",
+        "--out",
+        run_dir,
+        "--set",
+        "train.batch_size=64",
+        "--set",
+        "train.lr=0.05",
+        "--set",
+        "data.train_limit=350",
+    )
+    assert result.exit_code == 0, result.output
+    assert "best PublicTest accuracy" in result.output
+    out = tmp_path / "eval"
+    result = run(
+        "evaluate",
+        run_dir / "best.pt",
+        run_dir / "last.pt",
+        "--data",
+        train_csv,
+        "--split",
+        "private",
+        "--tta",
+        "--out",
+        out,
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["split"] == "PrivateTest" and report["tta"] and len(report["checkpoints"]) == 2
+    assert sum(map(sum, report["confusion_matrix"])) == report["count"] == 140
+    assert json.loads((out / "private_tta.json").read_text())["accuracy"] == report["accuracy"]
+    assert (out / "private_tta_confusion.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_models_lists_the_registry():
+    result = run("models")
+    assert "vgg_s" in result.output and "resnet_s" in result.output
+
+
+def test_errors_are_one_line_without_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mien", "data", "check", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: data not found: {tmp_path / 'missing'} (give the FER2013 folder or fer2013.csv)"
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "mien", "train", "--data", str(tmp_path), "--set", "train.nope=1"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: unknown setting 'train.nope'")
+
+
+def test_predict_aligned_writes_json_lines_and_fails_when_an_input_fails(tmp_path):
+    import cv2
+    import numpy as np
+
+    from mien.data.synthetic import draw_face
+
+    cv2.imwrite(str(tmp_path / "face.png"), draw_face(3, np.random.default_rng(0)))
+    (tmp_path / "zzz.jpg").write_bytes(b"")
+    result = run("predict", "--aligned", "--json", tmp_path)
+    assert result.exit_code == 1
+    good, bad = (json.loads(line) for line in result.stdout.splitlines())
+    assert good["path"].endswith("face.png") and good["error"] is None
+    [face] = good["faces"]
+    assert face["box"] == [0, 0, 48, 48] and face["label"] in face["scores"]
+    assert bad == {"path": str(tmp_path / "zzz.jpg"), "faces": [], "error": f"{tmp_path / 'zzz.jpg'}: empty file"}
+    assert f"error: {tmp_path / 'zzz.jpg'}: empty file" in result.stderr
+
+
+def test_predict_without_aligned_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path)])
+    assert result.exit_code != 0 and "--aligned" in str(result.exception)
