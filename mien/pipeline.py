@@ -1,0 +1,92 @@
+"""Predictor: faces in, class probabilities out, using only what its checkpoint describes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mien.errors import MienError
+from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.train.loop import predict_probabilities
+from mien.types import Box, FacePrediction, ImageResult
+from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
+from mien.vision.preprocess import to_face_crop
+
+SHIPPED_WEIGHTS = Path(__file__).parent / "weights" / "vgg_s.pt"
+
+
+class Predictor:
+    """A trained classifier with its class names and preprocessing."""
+
+    def __init__(self, model: torch.nn.Module, class_names: list[str], preprocess: dict, tta: bool = False):
+        self.model = model.eval().to(memory_format=torch.channels_last)
+        self.class_names = list(class_names)
+        self.preprocess = dict(preprocess)
+        self.tta = tta
+        self.max_pixels = DEFAULT_MAX_PIXELS
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, tta: bool = False) -> Predictor:
+        """Load any mien checkpoint; nothing else is needed."""
+        checkpoint = load_checkpoint(path)
+        return cls(
+            model_from_checkpoint(checkpoint), checkpoint["class_names"], checkpoint["preprocess"], tta
+        )
+
+    @classmethod
+    def default(cls, tta: bool = False) -> Predictor:
+        """The model that ships inside the package (no download)."""
+        if not SHIPPED_WEIGHTS.is_file():
+            raise MienError(f"the shipped weights are missing: {SHIPPED_WEIGHTS} (reinstall mien)")
+        return cls.from_checkpoint(SHIPPED_WEIGHTS, tta)
+
+    @property
+    def input_size(self) -> int:
+        return int(self.preprocess["size"])
+
+    def classify(self, faces: np.ndarray) -> np.ndarray:
+        """Probabilities (N, K) for grey face crops (N, size, size) uint8."""
+        return predict_probabilities(self.model, faces, self.preprocess, tta=self.tta, batch_size=256)
+
+    def predict_aligned(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
+        """Treat the whole image as one already cropped face (as in FER2013)."""
+        if not isinstance(image, np.ndarray):
+            image = read_image(image, self.max_pixels)
+        probs = self.classify(to_face_crop(image, self.input_size)[None])[0]
+        return [self._face(image, probs)]
+
+    def predict_aligned_files(
+        self, inputs: Iterable[str | Path], batch_size: int = 256
+    ) -> Iterator[ImageResult]:
+        """One result per image file (folders are searched recursively), in input order.
+
+        Files are classified in batches; a file that cannot be read gets an error and the
+        others go on.
+        """
+        pending: list[tuple[str, np.ndarray | None, str | None]] = []
+        for path in list_images(inputs):
+            try:
+                pending.append((str(path), read_image(path, self.max_pixels), None))
+            except MienError as err:
+                pending.append((str(path), None, str(err)))
+            if len(pending) == batch_size:
+                yield from self._classify_pending(pending)
+                pending = []
+        yield from self._classify_pending(pending)
+
+    def _classify_pending(self, pending) -> Iterator[ImageResult]:
+        crops = [to_face_crop(image, self.input_size) for _, image, _ in pending if image is not None]
+        probs = iter(self.classify(np.stack(crops)) if crops else [])
+        for path, image, error in pending:
+            if image is None:
+                yield ImageResult(path, error=error)
+            else:
+                yield ImageResult(path, faces=[self._face(image, next(probs))])
+
+    def _face(self, image: np.ndarray, probs: np.ndarray) -> FacePrediction:
+        height, width = image.shape[:2]
+        scores = {name: float(p) for name, p in zip(self.class_names, probs)}
+        return FacePrediction(box=Box(0, 0, width, height), score=1.0, scores=scores)

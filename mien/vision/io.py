@@ -1,0 +1,64 @@
+"""Read any image file into an RGB uint8 array, or fail with a one-line reason.
+
+The size limit is checked on the header, before any pixel is decoded, so a small file that
+announces a gigapixel image costs nothing. EXIF rotation is applied, so boxes refer to the image
+as people see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from mien.errors import MienError
+
+DEFAULT_MAX_PIXELS = 50_000_000  # refuse larger images before decoding them
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+
+
+def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """The image at path as (H, W, 3) RGB uint8, upright per its EXIF orientation."""
+    path = Path(path)
+    if not path.is_file():
+        raise MienError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise MienError(f"{path}: empty file")
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise MienError(f"{path}: {width}x{height} pixels is over the limit of {max_pixels:,}")
+            image = ImageOps.exif_transpose(image)
+            return np.asarray(_to_rgb(image))
+    except UnidentifiedImageError:
+        raise MienError(f"{path}: not an image (unknown format)") from None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise MienError(f"{path}: corrupt or truncated image ({err})") from None
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit grey: scale to 8 bits by the value range instead of clipping at 255.
+        pixels = np.asarray(image, dtype=np.float64)
+        top = max(pixels.max(), 1.0)
+        image = Image.fromarray((pixels * (255.0 / top)).astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")
+
+
+def list_images(inputs: Iterable[str | Path]) -> Iterator[Path]:
+    """Files as given, and image files found recursively in given folders (sorted)."""
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+            )
+        else:
+            yield path  # reading it reports what is wrong, if anything
