@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from mien.errors import MienError
+from mien.runtime import PRECISIONS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,7 +98,7 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> 
 
 
 @cli.command()
-@click.argument("checkpoints", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("checkpoints", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--data",
     "data_path",
@@ -116,13 +117,22 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> 
     help="Folder for the JSON report and the confusion-matrix PNG.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def evaluate(checkpoints, data_path, split, tta, out_dir, as_json) -> None:
-    """Accuracy, macro-F1, per-class precision/recall and confusion matrix; several checkpoints ensemble."""
+@click.option(
+    "--precision",
+    type=click.Choice(PRECISIONS),
+    default="auto",
+    show_default=True,
+    help="auto: bf16 where the CPU has it in hardware, else fp32.",
+)
+def evaluate(checkpoints, data_path, split, tta, out_dir, as_json, precision) -> None:
+    """Accuracy, macro-F1, per-class precision/recall and confusion matrix of CHECKPOINTS (default: the
+    shipped model); several checkpoints are evaluated as an ensemble."""
+    from mien.pipeline import SHIPPED_WEIGHTS
     from mien.render.plots import save_confusion_matrix
     from mien.train.evaluate import evaluate as run_evaluation
     from mien.train.runner import write_json_atomic
 
-    report = run_evaluation(list(checkpoints), data_path, split, tta)
+    report = run_evaluation(list(checkpoints) or [SHIPPED_WEIGHTS], data_path, split, tta, precision)
     stem = f"{split}{'_tta' if tta else ''}"
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out_dir / f"{stem}.json", report)
@@ -134,7 +144,7 @@ def evaluate(checkpoints, data_path, split, tta, out_dir, as_json) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(
-        f"{report['split']} ({report['count']} faces{', TTA' if tta else ''}): "
+        f"{report['split']} ({report['count']} faces, {report['precision']}{', TTA' if tta else ''}): "
         f"accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}"
     )
     click.echo(f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
@@ -155,7 +165,14 @@ def evaluate(checkpoints, data_path, split, tta, out_dir, as_json) -> None:
 @click.option(
     "--tta", is_flag=True, help="Average over flips and shifted crops (10x slower, a little more accurate)."
 )
-def predict(inputs, aligned, as_json, checkpoint, tta) -> None:
+@click.option(
+    "--precision",
+    type=click.Choice(PRECISIONS),
+    default="auto",
+    show_default=True,
+    help="auto: bf16 where the CPU has it in hardware, else fp32.",
+)
+def predict(inputs, aligned, as_json, checkpoint, tta, precision) -> None:
     """Say which expression each face shows, with a probability for every class."""
     from mien.pipeline import Predictor
 
@@ -163,7 +180,10 @@ def predict(inputs, aligned, as_json, checkpoint, tta) -> None:
         raise MienError(
             "face detection is not available yet: pass --aligned for images that are cropped faces"
         )
-    predictor = Predictor.from_checkpoint(checkpoint, tta) if checkpoint else Predictor.default(tta)
+    if checkpoint:
+        predictor = Predictor.from_checkpoint(checkpoint, tta, precision)
+    else:
+        predictor = Predictor.default(tta, precision)
     failures = 0
     for result in predictor.predict_aligned_files(inputs):
         if result.error:

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from mien.errors import MienError
+from mien.runtime import use_bf16
 from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.train.loop import predict_probabilities
 from mien.types import Box, FacePrediction, ImageResult
@@ -21,27 +22,34 @@ SHIPPED_WEIGHTS = Path(__file__).parent / "weights" / "vgg_s.pt"
 class Predictor:
     """A trained classifier with its class names and preprocessing."""
 
-    def __init__(self, model: torch.nn.Module, class_names: list[str], preprocess: dict, tta: bool = False):
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        class_names: list[str],
+        preprocess: dict,
+        tta: bool = False,
+        precision: str = "auto",
+    ):
         self.model = model.eval().to(memory_format=torch.channels_last)
         self.class_names = list(class_names)
         self.preprocess = dict(preprocess)
         self.tta = tta
+        self.bf16 = use_bf16(precision)  # auto: bf16 where the CPU has it in hardware
         self.max_pixels = DEFAULT_MAX_PIXELS
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, tta: bool = False) -> Predictor:
+    def from_checkpoint(cls, path: str | Path, tta: bool = False, precision: str = "auto") -> Predictor:
         """Load any mien checkpoint; nothing else is needed."""
         checkpoint = load_checkpoint(path)
-        return cls(
-            model_from_checkpoint(checkpoint), checkpoint["class_names"], checkpoint["preprocess"], tta
-        )
+        model = model_from_checkpoint(checkpoint)
+        return cls(model, checkpoint["class_names"], checkpoint["preprocess"], tta, precision)
 
     @classmethod
-    def default(cls, tta: bool = False) -> Predictor:
+    def default(cls, tta: bool = False, precision: str = "auto") -> Predictor:
         """The model that ships inside the package (no download)."""
         if not SHIPPED_WEIGHTS.is_file():
             raise MienError(f"the shipped weights are missing: {SHIPPED_WEIGHTS} (reinstall mien)")
-        return cls.from_checkpoint(SHIPPED_WEIGHTS, tta)
+        return cls.from_checkpoint(SHIPPED_WEIGHTS, tta, precision)
 
     @property
     def input_size(self) -> int:
@@ -49,7 +57,9 @@ class Predictor:
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities (N, K) for grey face crops (N, size, size) uint8."""
-        return predict_probabilities(self.model, faces, self.preprocess, tta=self.tta, batch_size=256)
+        return predict_probabilities(
+            self.model, faces, self.preprocess, self.tta, batch_size=256, bf16=self.bf16
+        )
 
     def predict_aligned(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
         """Treat the whole image as one already cropped face (as in FER2013)."""

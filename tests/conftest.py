@@ -6,8 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
+from mien.data.fer2013 import CLASS_NAMES
 from mien.data.synthetic import write_csv, write_folder
+from mien.models.registry import create_model
+from mien.train.checkpoint import save_checkpoint
 
 SMALL_COUNTS = {"Training": 140, "PublicTest": 35, "PrivateTest": 35}
 TRAIN_COUNTS = {"Training": 700, "PublicTest": 140, "PrivateTest": 140}
@@ -42,4 +46,21 @@ def fer2013_path() -> Path:
     path = Path(os.environ.get("MIEN_FER2013", default))
     if not (path / "train").is_dir():
         pytest.skip(f"FER2013 not found at {path} (set MIEN_FER2013)")
+    return path
+
+
+@pytest.fixture
+def untrained_checkpoint(tmp_path) -> Path:
+    """A complete checkpoint of an untrained vgg_s: exercises loading without real weights."""
+    torch.manual_seed(0)
+    path = tmp_path / "untrained.pt"
+    save_checkpoint(
+        path,
+        {
+            "model": {"name": "vgg_s", "args": {}},
+            "class_names": list(CLASS_NAMES),
+            "preprocess": {"size": 48, "mean": 0.5, "std": 0.25},
+            "state_dict": create_model("vgg_s").state_dict(),
+        },
+    )
     return path

@@ -92,22 +92,28 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     assert result.stderr.startswith("error: unknown setting 'train.nope'")
 
 
-def test_predict_aligned_writes_json_lines_and_fails_when_an_input_fails(tmp_path):
+def test_predict_aligned_writes_json_lines_and_fails_when_an_input_fails(tmp_path, untrained_checkpoint):
     import cv2
     import numpy as np
 
     from mien.data.synthetic import draw_face
 
-    cv2.imwrite(str(tmp_path / "face.png"), draw_face(3, np.random.default_rng(0)))
-    (tmp_path / "zzz.jpg").write_bytes(b"")
-    result = run("predict", "--aligned", "--json", tmp_path)
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    cv2.imwrite(str(faces / "face.png"), draw_face(3, np.random.default_rng(0)))
+    (faces / "zzz.jpg").write_bytes(b"")
+    result = run("predict", "--aligned", "--json", "--checkpoint", untrained_checkpoint, faces)
     assert result.exit_code == 1
     good, bad = (json.loads(line) for line in result.stdout.splitlines())
     assert good["path"].endswith("face.png") and good["error"] is None
     [face] = good["faces"]
     assert face["box"] == [0, 0, 48, 48] and face["label"] in face["scores"]
-    assert bad == {"path": str(tmp_path / "zzz.jpg"), "faces": [], "error": f"{tmp_path / 'zzz.jpg'}: empty file"}
-    assert f"error: {tmp_path / 'zzz.jpg'}: empty file" in result.stderr
+    assert bad == {
+        "path": str(faces / "zzz.jpg"),
+        "faces": [],
+        "error": f"{faces / 'zzz.jpg'}: empty file",
+    }
+    assert f"error: {faces / 'zzz.jpg'}: empty file" in result.stderr
 
 
 def test_predict_without_aligned_says_what_to_do(tmp_path):

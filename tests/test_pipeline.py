@@ -1,33 +1,15 @@
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.synthetic import draw_face
-from mien.models.registry import create_model
 from mien.pipeline import SHIPPED_WEIGHTS, Predictor
-from mien.train.checkpoint import save_checkpoint
 
 
-@pytest.fixture
-def untrained_checkpoint(tmp_path):
-    torch.manual_seed(0)
-    model = create_model("vgg_s")
-    path = tmp_path / "model.pt"
-    save_checkpoint(
-        path,
-        {
-            "model": {"name": "vgg_s", "args": {}},
-            "class_names": list(CLASS_NAMES),
-            "preprocess": {"size": 48, "mean": 0.5, "std": 0.25},
-            "state_dict": model.state_dict(),
-        },
-    )
-    return path
-
-
-def test_aligned_files_are_answered_in_order_and_bad_files_do_not_stop_the_batch(untrained_checkpoint, tmp_path):
+def test_aligned_files_are_answered_in_order_and_bad_files_do_not_stop_the_batch(
+    untrained_checkpoint, tmp_path
+):
     rng = np.random.default_rng(0)
     faces = tmp_path / "faces"
     faces.mkdir()

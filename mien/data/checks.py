@@ -36,6 +36,13 @@ def check_faces(faces: FaceSet) -> dict:
                 if s.reason.startswith("wrong size")
             ],
             "blank": blank,
+            "empty_classes": [
+                f"{split}/{name}"
+                for split, entry in counts.items()
+                if entry["total"] > 0
+                for name, count in entry["classes"].items()
+                if count == 0
+            ],
             "duplicates": find_duplicates(faces),
         },
     }
@@ -72,6 +79,7 @@ def summarize_problems(report: dict) -> dict:
         "unreadable": len(problems["unreadable"]),
         "wrong_size": len(problems["wrong_size"]),
         "blank": len(problems["blank"]),
+        "empty_classes": len(problems["empty_classes"]),
         "duplicate_groups": len(duplicates),
         "duplicate_groups_across_splits": sum(group["across_splits"] for group in duplicates),
         "duplicate_groups_conflicting_labels": sum(group["conflicting_labels"] for group in duplicates),

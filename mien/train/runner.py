@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from functools import partial
@@ -127,6 +128,8 @@ def _training_splits(faces: FaceSet, config: RunConfig) -> tuple[FaceSet, FaceSe
     train_set, public_set = faces.select("train"), faces.select("public")
     if len(train_set) == 0 or len(public_set) == 0:
         raise MienError("the data needs both Training and PublicTest images (file-name prefixes)")
+    for index in np.flatnonzero(np.bincount(train_set.labels, minlength=len(CLASS_NAMES)) == 0):
+        print(f"warning: no Training images of class {CLASS_NAMES[index]!r}", file=sys.stderr)
     keep = stratified_subset(train_set.labels, config.data.train_limit, config.train.seed)
     train_set = _take(train_set, keep)
     keep = stratified_subset(public_set.labels, config.data.eval_limit, config.train.seed)

@@ -40,7 +40,15 @@ def test_blank_duplicate_and_unreadable_images_are_reported(small_folder):
         "unreadable": 1,
         "wrong_size": 0,
         "blank": 1,
+        "empty_classes": 0,
         "duplicate_groups": 1,
         "duplicate_groups_across_splits": 1,
         "duplicate_groups_conflicting_labels": 1,
     }
+
+
+def test_an_empty_class_folder_is_reported(small_folder):
+    for path in (small_folder / "train" / "disgust").iterdir():
+        path.unlink()
+    report = check_faces(load_fer2013(small_folder))
+    assert report["problems"]["empty_classes"] == ["Training/disgust"]
