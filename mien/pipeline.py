@@ -1,4 +1,8 @@
-"""Predictor: faces in, class probabilities out, using only what its checkpoint describes."""
+"""Predictor: image -> faces -> aligned crops -> model -> class probabilities per face.
+
+It uses only what its checkpoint describes (classes, preprocessing), and the detector is built
+only when a call needs one.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from mien.errors import MienError
 from mien.runtime import use_bf16
 from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.train.loop import predict_probabilities
-from mien.types import Box, FacePrediction, ImageResult
+from mien.types import Box, Face, FacePrediction, ImageResult
+from mien.vision.align import AlignedFace, align_face
+from mien.vision.detect import Detector, create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
 
@@ -36,6 +42,14 @@ class Predictor:
         self.tta = tta
         self.bf16 = use_bf16(precision)  # auto: bf16 where the CPU has it in hardware
         self.max_pixels = DEFAULT_MAX_PIXELS
+        self.detector_name = "yunet"
+        self._detector: Detector | None = None
+
+    @property
+    def detector(self) -> Detector:
+        if self._detector is None:
+            self._detector = create_detector(self.detector_name)
+        return self._detector
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, tta: bool = False, precision: str = "auto") -> Predictor:
@@ -60,6 +74,32 @@ class Predictor:
         return predict_probabilities(
             self.model, faces, self.preprocess, self.tta, batch_size=256, bf16=self.bf16
         )
+
+    def predict(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
+        """Every face in a photo (an RGB array or a file), aligned on its eyes and classified."""
+        return [prediction for prediction, _ in self.predict_with_alignment(image)]
+
+    def predict_with_alignment(
+        self, image: np.ndarray | str | Path
+    ) -> list[tuple[FacePrediction, AlignedFace]]:
+        """Like predict, keeping each face's aligned crop and its transform (for explanations)."""
+        if not isinstance(image, np.ndarray):
+            image = read_image(image, self.max_pixels)
+        faces = self.detector.detect(image)
+        if not faces:
+            return []
+        aligned = [align_face(image, face, self.input_size) for face in faces]
+        probs = self.classify(np.stack([a.crop for a in aligned]))
+        return [(FacePrediction(face, self._scores(p)), crop) for face, p, crop in zip(faces, probs, aligned)]
+
+    def predict_files(self, inputs: Iterable[str | Path]) -> Iterator[ImageResult]:
+        """One result per image file (folders searched recursively); a bad file gets an error."""
+        for path in list_images(inputs):
+            try:
+                image = read_image(path, self.max_pixels)
+                yield ImageResult(str(path), faces=self.predict(image), image=image)
+            except MienError as err:
+                yield ImageResult(str(path), error=str(err))
 
     def predict_aligned(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
         """Treat the whole image as one already cropped face (as in FER2013)."""
@@ -94,9 +134,12 @@ class Predictor:
             if image is None:
                 yield ImageResult(path, error=error)
             else:
-                yield ImageResult(path, faces=[self._face(image, next(probs))])
+                yield ImageResult(path, faces=[self._face(image, next(probs))], image=image)
 
     def _face(self, image: np.ndarray, probs: np.ndarray) -> FacePrediction:
+        # An aligned input is one face that fills the image.
         height, width = image.shape[:2]
-        scores = {name: float(p) for name, p in zip(self.class_names, probs)}
-        return FacePrediction(box=Box(0, 0, width, height), score=1.0, scores=scores)
+        return FacePrediction(Face(Box(0, 0, width, height), score=1.0), self._scores(probs))
+
+    def _scores(self, probs: np.ndarray) -> dict[str, float]:
+        return {name: float(p) for name, p in zip(self.class_names, probs)}

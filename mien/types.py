@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Box:
@@ -18,23 +20,67 @@ class Box:
         return [self.x, self.y, self.w, self.h]
 
 
+Point = tuple[float, float]
+
+
 @dataclass(frozen=True)
-class FacePrediction:
-    """One face: where it is, how sure the detector was, and the class probabilities."""
+class Landmarks:
+    """Five facial points in frame pixels, named from the subject's side (their right eye is on
+    the image's left in an unmirrored photo)."""
+
+    right_eye: Point
+    left_eye: Point
+    nose: Point
+    mouth_right: Point
+    mouth_left: Point
+
+    def to_dict(self) -> dict:
+        return {name: [round(v, 1) for v in point] for name, point in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class Face:
+    """A detected face: its box, the detector's confidence and, when known, its landmarks."""
 
     box: Box
-    score: float  # detector confidence; 1.0 for a face given already aligned
+    score: float
+    landmarks: Landmarks | None = None
+
+
+COMPOUND_MARGIN = 0.15  # two classes this close in probability are both reported
+COMPOUND_MINIMUM = 0.25  # ...when the second one holds at least this much
+
+
+@dataclass(frozen=True)
+class FacePrediction:
+    """One face and the class probabilities the model gave it."""
+
+    face: Face
     scores: dict[str, float]  # class name -> probability, summing to 1
+
+    @property
+    def box(self) -> Box:
+        return self.face.box
 
     @property
     def label(self) -> str:
         return max(self.scores, key=self.scores.get)
 
+    @property
+    def compound(self) -> tuple[str, str] | None:
+        """The two leading classes when the face shows both about equally (e.g. happy and surprise)."""
+        first, second = sorted(self.scores, key=self.scores.get, reverse=True)[:2]
+        close = self.scores[first] - self.scores[second] <= COMPOUND_MARGIN
+        return (first, second) if close and self.scores[second] >= COMPOUND_MINIMUM else None
+
     def to_dict(self) -> dict:
+        landmarks = self.face.landmarks
         return {
             "box": [round(v, 1) for v in self.box.as_list()],
-            "score": round(self.score, 4),
+            "score": round(self.face.score, 4),
+            "landmarks": landmarks.to_dict() if landmarks else None,
             "label": self.label,
+            "compound": list(self.compound) if self.compound else None,
             "scores": {name: round(p, 4) for name, p in self.scores.items()},
         }
 
@@ -46,6 +92,7 @@ class ImageResult:
     path: str
     faces: list[FacePrediction] = field(default_factory=list)
     error: str | None = None
+    image: np.ndarray | None = field(default=None, repr=False, compare=False)  # the RGB pixels read
 
     def to_dict(self) -> dict:
         return {"path": self.path, "faces": [f.to_dict() for f in self.faces], "error": self.error}

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 from click.testing import CliRunner
 
 from mien.cli import cli
@@ -116,6 +117,42 @@ def test_predict_aligned_writes_json_lines_and_fails_when_an_input_fails(tmp_pat
     assert f"error: {faces / 'zzz.jpg'}: empty file" in result.stderr
 
 
-def test_predict_without_aligned_says_what_to_do(tmp_path):
-    result = CliRunner().invoke(cli, ["predict", str(tmp_path)])
-    assert result.exit_code != 0 and "--aligned" in str(result.exception)
+def test_predict_finds_faces_writes_csv_and_annotations(tmp_path, untrained_checkpoint):
+    import csv
+
+    import cv2
+    from skimage import data
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "astronaut.jpg"), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(photos / "wall.png"), np.full((100, 100, 3), 128, np.uint8))
+    args = ["predict", photos, "--checkpoint", untrained_checkpoint, "--csv", tmp_path / "faces.csv"]
+    result = run(*args, "--annotate", tmp_path / "annotated", "--json")
+    assert result.exit_code == 0, result.output
+    astronaut, wall = (json.loads(line) for line in result.stdout.splitlines())
+    [face] = astronaut["faces"]
+    assert set(face) == {"box", "score", "landmarks", "label", "compound", "scores"}
+    assert 170 < face["box"][0] < 190 and face["landmarks"]["right_eye"][0] < face["landmarks"]["left_eye"][0]
+    assert wall == {"path": str(photos / "wall.png"), "faces": [], "error": None}  # no face is not an error
+    with (tmp_path / "faces.csv").open() as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["label"] == face["label"] and row["path"].endswith("astronaut.jpg")
+    annotated = cv2.imread(str(tmp_path / "annotated" / "astronaut_annotated.png"))
+    assert annotated.shape == (512, 512, 3)
+    assert (tmp_path / "annotated" / "wall_annotated.png").exists()
+    table = run("predict", photos, "--checkpoint", untrained_checkpoint).stdout
+    assert "astronaut.jpg: 1 face" in table and "wall.png: no faces" in table
+
+
+def test_video_command_writes_every_output(tmp_path, untrained_checkpoint):
+    from tests.test_video import moving_face_video
+
+    source = moving_face_video(tmp_path / "in.mp4", frames=4)
+    outputs = ["--out", tmp_path / "out.mp4", "--csv", tmp_path / "f.csv", "--timeline", tmp_path / "t.png"]
+    result = run("video", source, "--checkpoint", untrained_checkpoint, *outputs, "--json")
+    assert result.exit_code == 0, result.output
+    [track] = json.loads(result.stdout)
+    assert track["frames"] == 4
+    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "out.mp4").stat().st_size > 0 and (tmp_path / "f.csv").stat().st_size > 0

@@ -60,6 +60,28 @@ def save_confusion_matrix(matrix: list[list[int]], class_names: list[str], path:
     _save(figure, path)
 
 
+def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
+    """Each track's smoothed probability of every class over time, one panel per track."""
+    tracks = sorted({row["track"] for row in rows})
+    figure, axes = plt.subplots(
+        max(1, len(tracks)), 1, figsize=(10, 2.4 * max(1, len(tracks))), squeeze=False
+    )
+    for axis, track in zip(axes[:, 0], tracks):
+        track_rows = [row for row in rows if row["track"] == track]
+        times = [row["time"] for row in track_rows]
+        for name in class_names:
+            axis.plot(times, [row["scores"][name] for row in track_rows], label=name)
+        axis.set_ylim(0, 1)
+        axis.set_ylabel(f"track {track}")
+        axis.grid(alpha=0.3)
+    axes[0, 0].legend(ncol=len(class_names), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.35))
+    axes[-1, 0].set_xlabel("time (s)")
+    if not tracks:
+        axes[0, 0].text(0.5, 0.5, "no faces found", ha="center", va="center", transform=axes[0, 0].transAxes)
+    figure.tight_layout()
+    _save(figure, path)
+
+
 def _save(figure, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,46 @@
+"""Results to files: CSV rows per face and annotated images, each written atomically."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mien.atomic import atomic_path
+from mien.types import ImageResult
+
+
+def write_json(path: Path, value) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(value, indent=2))
+
+
+def write_png(path: Path, image: np.ndarray) -> None:
+    """Save an RGB array as PNG."""
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {path}")
+
+
+def write_results_csv(path: Path, results: list[ImageResult], class_names: list[str]) -> None:
+    """One row per face (and one per failed image, with its error)."""
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["path", "face", "x", "y", "w", "h", "score", "label", "compound", *class_names, "error"]
+        )
+        for result in results:
+            if result.error:
+                writer.writerow(
+                    [result.path, "", "", "", "", "", "", "", "", *[""] * len(class_names), result.error]
+                )
+            for index, face in enumerate(result.faces):
+                compound = "+".join(face.compound) if face.compound else ""
+                box = [round(v, 1) for v in face.box.as_list()]
+                scores = [round(face.scores[name], 4) for name in class_names]
+                writer.writerow(
+                    [result.path, index, *box, round(face.face.score, 4), face.label, compound, *scores, ""]
+                )

@@ -1,0 +1,75 @@
+"""Draw predictions onto a copy of the frame: a box, a label and a probability bar chart per face."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from mien.types import FacePrediction
+
+# One colour per class (RGB), used for boxes and bars.
+CLASS_COLOURS = {
+    "angry": (220, 40, 40),
+    "disgust": (120, 160, 30),
+    "fear": (150, 60, 200),
+    "happy": (250, 200, 0),
+    "neutral": (170, 170, 170),
+    "sad": (40, 110, 230),
+    "surprise": (250, 120, 20),
+}
+DEFAULT_COLOUR = (0, 200, 0)
+
+
+def annotate(
+    image: np.ndarray, predictions: list[FacePrediction], track_ids: list[int] | None = None
+) -> np.ndarray:
+    """A copy of the RGB frame with every face boxed, labelled and given its probability bars."""
+    canvas = image.copy()
+    scale = max(0.4, min(canvas.shape[:2]) / 900)  # text and lines grow with the frame
+    for index, prediction in enumerate(predictions):
+        x, y, w, h = (round(v) for v in prediction.box.as_list())
+        colour = CLASS_COLOURS.get(prediction.label, DEFAULT_COLOUR)
+        thickness = max(1, round(2 * scale))
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
+        label = _label_text(prediction)
+        if track_ids is not None:
+            label = f"#{track_ids[index]} {label}"
+        _text(canvas, label, (x, max(0, y - round(8 * scale))), scale, colour)
+        _bars(canvas, prediction, (x, y + h + round(6 * scale)), max(w, round(120 * scale)), scale)
+    return canvas
+
+
+def _label_text(prediction: FacePrediction) -> str:
+    if prediction.compound:
+        first, second = prediction.compound
+        return f"{first}+{second} {prediction.scores[first]:.0%}/{prediction.scores[second]:.0%}"
+    return f"{prediction.label} {prediction.scores[prediction.label]:.0%}"
+
+
+def _bars(
+    canvas: np.ndarray, prediction: FacePrediction, origin: tuple[int, int], width: int, scale: float
+) -> None:
+    x, y = origin
+    row = max(8, round(14 * scale))
+    for name, probability in prediction.scores.items():
+        if y + row > canvas.shape[0]:
+            break
+        colour = CLASS_COLOURS.get(name, DEFAULT_COLOUR)
+        cv2.rectangle(canvas, (x, y), (x + width, y + row - 2), (30, 30, 30), -1)
+        cv2.rectangle(canvas, (x, y), (x + round(width * probability), y + row - 2), colour, -1)
+        _text(
+            canvas,
+            f"{name} {probability:.2f}",
+            (x + 2, y + row - 4),
+            scale * 0.8,
+            (255, 255, 255),
+            outline=False,
+        )
+        y += row
+
+
+def _text(canvas, text, origin, scale, colour, outline: bool = True) -> None:
+    font, size = cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale
+    if outline:
+        cv2.putText(canvas, text, origin, font, size, (0, 0, 0), max(2, round(3 * scale)), cv2.LINE_AA)
+    cv2.putText(canvas, text, origin, font, size, colour, max(1, round(scale)), cv2.LINE_AA)
