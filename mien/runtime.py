@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import torch
-
 from mien.errors import MienError
 
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -18,6 +16,8 @@ def native_bf16() -> bool:
 
     Elsewhere oneDNN emulates bf16, which is slower than fp32, so mien stays in fp32.
     """
+    import torch  # here, so that reading PRECISIONS does not load torch
+
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:

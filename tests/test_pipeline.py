@@ -40,3 +40,12 @@ def test_the_shipped_model_loads_offline():
     assert predictor.class_names == list(CLASS_NAMES)
     [face] = predictor.predict_aligned(np.stack([draw_face(3, np.random.default_rng(0))] * 3, axis=-1))
     assert set(face.scores) == set(CLASS_NAMES)
+
+
+def test_recognition_demo_writes_the_photo_and_its_annotation(untrained_checkpoint, tmp_path):
+    from mien.demo import run_recognition_demo
+
+    result, annotated = run_recognition_demo(tmp_path, Predictor.from_checkpoint(untrained_checkpoint))
+    assert len(result.faces) == 1 and result.error is None
+    assert cv2.imread(str(annotated)).shape == (512, 512, 3)
+    assert (tmp_path / "astronaut.png").exists()
