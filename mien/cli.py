@@ -35,6 +35,15 @@ def predictor_options(command):
     )(command)
 
 
+data_option = click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="FER2013 folder or fer2013.csv.",
+)
+
+
 def _predictor(checkpoint: Path | None, tta: bool, precision: str):
     from mien.pipeline import Predictor
 
@@ -91,13 +100,7 @@ def models() -> None:
 
 
 @cli.command()
-@click.option(
-    "--data",
-    "data_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="FER2013 folder or fer2013.csv.",
-)
+@data_option
 @click.option("--model", "model_name", default=None, help="Registered model name (see `mien models`).")
 @click.option("--preset", default=None, help="Preset name in mien/presets or a TOML file.")
 @click.option(
@@ -127,13 +130,7 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> 
 
 @cli.command()
 @click.argument("checkpoints", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--data",
-    "data_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="FER2013 folder or fer2013.csv.",
-)
+@data_option
 @click.option("--split", type=click.Choice(["public", "private"]), default="public", show_default=True)
 @click.option("--tta", is_flag=True, help="Average predictions over flips and shifted crops.")
 @click.option(
@@ -155,15 +152,15 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> 
 def evaluate(checkpoints, data_path, split, tta, out_dir, as_json, precision) -> None:
     """Accuracy, macro-F1, per-class precision/recall and confusion matrix of CHECKPOINTS (default: the
     shipped model); several checkpoints are evaluated as an ensemble."""
+    from mien.outputs import write_json
     from mien.pipeline import SHIPPED_WEIGHTS
     from mien.render.plots import save_confusion_matrix
     from mien.train.evaluate import evaluate as run_evaluation
-    from mien.train.runner import write_json_atomic
 
     report = run_evaluation(list(checkpoints) or [SHIPPED_WEIGHTS], data_path, split, tta, precision)
     stem = f"{split}{'_tta' if tta else ''}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out_dir / f"{stem}.json", report)
+    write_json(out_dir / f"{stem}.json", report)
     title = f"{report['split']}: accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}"
     save_confusion_matrix(
         report["confusion_matrix"], report["class_names"], out_dir / f"{stem}_confusion.png", title

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from mien.atomic import atomic_path
 from mien.data.fer2013 import FaceSet, Skipped, list_image_files, read_csv, read_folder
 from mien.errors import MienError
 
@@ -65,20 +65,13 @@ def _read_cache(path: Path) -> FaceSet:
 
 
 def _write_cache(path: Path, faces: FaceSet) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            np.savez(
-                tmp,
-                images=faces.images,
-                labels=faces.labels,
-                splits=faces.splits,
-                sources=faces.sources,
-                skipped_sources=np.array([s.source for s in faces.skipped], dtype=str),
-                skipped_reasons=np.array([s.reason for s in faces.skipped], dtype=str),
-            )
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        np.savez(
+            tmp,
+            images=faces.images,
+            labels=faces.labels,
+            splits=faces.splits,
+            sources=faces.sources,
+            skipped_sources=np.array([s.source for s in faces.skipped], dtype=str),
+            skipped_reasons=np.array([s.reason for s in faces.skipped], dtype=str),
+        )

@@ -80,23 +80,17 @@ def read_folder(root: Path) -> FaceSet:
     if not root.is_dir():
         raise MienError(f"data folder not found: {root}")
     files = list_image_files(root)
-    images, labels, splits, sources, skipped = [], [], [], [], []
+    collected = _Collector()
     for path in _progress(files, "decoding FER2013 images"):
         source = str(path.relative_to(root))
         label, split, problem = _label_and_split(path)
         image = None
         if problem is None:
             image, problem = decode_face(path.read_bytes())
-        if problem is not None:
-            skipped.append(Skipped(source, problem))
-            continue
-        images.append(image)
-        labels.append(label)
-        splits.append(split)
-        sources.append(source)
-    if not images:
+        collected.add(source, image, label, split, problem)
+    if not collected.images:
         raise MienError(f"no labelled FER2013 images under {root} (expected <emotion>/<Split>_<id>.jpg)")
-    return _face_set(images, labels, splits, sources, skipped)
+    return collected.face_set()
 
 
 def read_csv(path: Path) -> FaceSet:
@@ -104,26 +98,22 @@ def read_csv(path: Path) -> FaceSet:
     path = Path(path)
     if not path.is_file():
         raise MienError(f"CSV file not found: {path}")
-    images, labels, splits, sources, skipped = [], [], [], [], []
+    collected = _Collector()
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {"emotion", "pixels", "Usage"} - set(reader.fieldnames or ())
         if missing:
             raise MienError(f"{path.name}: missing column(s) {', '.join(sorted(missing))}")
         for row in reader:
-            source = f"{path.name}:{reader.line_num}"
             try:
                 image, label, split = _parse_csv_row(row)
+                problem = None
             except ValueError as err:
-                skipped.append(Skipped(source, str(err)))
-                continue
-            images.append(image)
-            labels.append(label)
-            splits.append(split)
-            sources.append(source)
-    if not images:
+                image, label, split, problem = None, -1, -1, str(err)
+            collected.add(f"{path.name}:{reader.line_num}", image, label, split, problem)
+    if not collected.images:
         raise MienError(f"{path}: no valid rows")
-    return _face_set(images, labels, splits, sources, skipped)
+    return collected.face_set()
 
 
 def decode_face(data: bytes) -> tuple[np.ndarray | None, str | None]:
@@ -167,16 +157,31 @@ def _parse_csv_row(row: dict) -> tuple[np.ndarray, int, int]:
     return image, CLASS_NAMES.index(name), SPLITS.index(row["Usage"])
 
 
-def _face_set(images, labels, splits, sources, skipped) -> FaceSet:
-    for item in skipped:
-        print(f"warning: skipped {item.source}: {item.reason}", file=sys.stderr)
-    return FaceSet(
-        images=np.stack(images),
-        labels=np.array(labels, dtype=np.int64),
-        splits=np.array(splits, dtype=np.int8),
-        sources=np.array(sources),
-        skipped=tuple(skipped),
-    )
+class _Collector:
+    """Gathers decoded faces and skipped items while a reader walks its source."""
+
+    def __init__(self):
+        self.images, self.labels, self.splits, self.sources = [], [], [], []
+        self.skipped: list[Skipped] = []
+
+    def add(self, source: str, image: np.ndarray | None, label: int, split: int, problem: str | None) -> None:
+        if problem is not None:
+            self.skipped.append(Skipped(source, problem))
+            print(f"warning: skipped {source}: {problem}", file=sys.stderr)
+            return
+        self.images.append(image)
+        self.labels.append(label)
+        self.splits.append(split)
+        self.sources.append(source)
+
+    def face_set(self) -> FaceSet:
+        return FaceSet(
+            images=np.stack(self.images),
+            labels=np.array(self.labels, dtype=np.int64),
+            splits=np.array(self.splits, dtype=np.int8),
+            sources=np.array(self.sources),
+            skipped=tuple(self.skipped),
+        )
 
 
 def _progress(items, description: str):

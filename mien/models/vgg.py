@@ -20,13 +20,21 @@ def conv_bn_relu(in_channels: int, out_channels: int) -> list[nn.Module]:
 
 
 def build_vgg(
-    widths: tuple[int, ...], hidden: int, num_classes: int, dropout: float, in_channels: int = 1
+    widths: tuple[int, ...],
+    hidden: int,
+    num_classes: int,
+    dropout: float,
+    block_dropout: float | None = None,
+    in_channels: int = 1,
 ) -> FaceClassifier:
+    """``dropout`` before the last layer; ``block_dropout`` (channel dropout after each block)
+    defaults to half of it, as in the seed's network."""
+    block_dropout = dropout / 2 if block_dropout is None else block_dropout
     layers: list[nn.Module] = []
     channels = in_channels
     for width in widths:
         layers += conv_bn_relu(channels, width) + conv_bn_relu(width, width)
-        layers += [nn.MaxPool2d(2), nn.Dropout2d(dropout / 2)]
+        layers += [nn.MaxPool2d(2)] + ([nn.Dropout2d(block_dropout)] if block_dropout > 0 else [])
         channels = width
     side = 48 // 2 ** len(widths)
     head = nn.Sequential(
@@ -41,12 +49,24 @@ def build_vgg(
 
 
 @register_model("vgg")
-def vgg(num_classes: int = 7, widths=(64, 128, 256, 512), hidden: int = 1024, dropout: float = 0.4):
-    """The seed's VGG-style network: 64-128-256-512 channels (about 7.6M parameters)."""
-    return build_vgg(tuple(widths), hidden, num_classes, dropout)
+def vgg(
+    num_classes: int = 7,
+    widths=(64, 128, 256, 512),
+    hidden: int = 1024,
+    dropout: float = 0.4,
+    block_dropout=None,
+):
+    """The seed's VGG-style network: 64-128-256-512 channels (about 9.4M parameters)."""
+    return build_vgg(tuple(widths), hidden, num_classes, dropout, block_dropout)
 
 
 @register_model("vgg_s")
-def vgg_s(num_classes: int = 7, widths=(32, 64, 128, 256), hidden: int = 256, dropout: float = 0.4):
+def vgg_s(
+    num_classes: int = 7,
+    widths=(32, 64, 128, 256),
+    hidden: int = 256,
+    dropout: float = 0.4,
+    block_dropout=None,
+):
     """The same design at half width (about 1.8M parameters): a quarter of the compute."""
-    return build_vgg(tuple(widths), hidden, num_classes, dropout)
+    return build_vgg(tuple(widths), hidden, num_classes, dropout, block_dropout)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # no screen needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from mien.atomic import atomic_path  # noqa: E402
 
 
 def save_training_curves(epochs: list[dict], path: Path) -> None:
@@ -83,13 +83,8 @@ def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
 
 
 def _save(figure, path: Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(handle)
     try:
-        figure.savefig(tmp_name, dpi=110)
-        os.replace(tmp_name, path)
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, dpi=110)
     finally:
         plt.close(figure)
-        Path(tmp_name).unlink(missing_ok=True)

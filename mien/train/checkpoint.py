@@ -7,13 +7,12 @@ optimizer, the epoch and the random states needed to resume exactly.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from mien.atomic import atomic_path
 from mien.errors import MienError
 from mien.models.registry import create_model
 
@@ -22,16 +21,8 @@ FORMAT = "mien-checkpoint/1"
 
 def save_checkpoint(path: Path, checkpoint: dict) -> None:
     """Write a checkpoint so that a crash mid-write never leaves a broken file behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(handle)
-    try:
-        torch.save({"format": FORMAT, **checkpoint}, tmp_name)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, **checkpoint}, tmp)
 
 
 def load_checkpoint(path: Path) -> dict:

@@ -11,9 +11,7 @@ Run folder:
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from functools import partial
 from pathlib import Path
@@ -21,12 +19,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mien.atomic import atomic_path
 from mien.config import RunConfig, config_to_dict
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES, FaceSet
 from mien.data.loaders import class_weights, stratified_subset
 from mien.errors import MienError
 from mien.models.registry import create_model
+from mien.outputs import write_json
 from mien.render.plots import save_training_curves
 from mien.train.checkpoint import load_checkpoint, save_checkpoint
 from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
@@ -195,26 +195,16 @@ def _prepare_fresh_run(out_dir: Path, config: RunConfig) -> None:
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.jsonl").unlink(missing_ok=True)
-    write_json_atomic(out_dir / "config.json", config_to_dict(config))
-
-
-def write_json_atomic(path: Path, value) -> None:
-    """Write JSON so that readers see the old file or the new one, never half of one."""
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as tmp:
-        json.dump(value, tmp, indent=2)
-    os.replace(tmp_name, path)
+    write_json(out_dir / "config.json", config_to_dict(config))
 
 
 def _append_jsonl(path: Path, record: dict) -> None:
-    # The log is rewritten whole, so an interrupted write cannot leave a half line behind.
-    lines = path.read_text().splitlines() if path.exists() else []
-    epochs = [json.loads(line) for line in lines]
+    # The log is rewritten whole, so an interrupted write cannot leave a half line behind; a
+    # resumed run replaces the epochs it repeats.
+    epochs = _read_jsonl(path) if path.exists() else []
     epochs = [e for e in epochs if e["epoch"] < record["epoch"]] + [record]
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as tmp:
-        tmp.writelines(json.dumps(e) + "\n" for e in epochs)
-    os.replace(tmp_name, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(json.dumps(e) + "\n" for e in epochs))
 
 
 def _read_jsonl(path: Path) -> list[dict]:
