@@ -1,6 +1,6 @@
 """Copy a run's best checkpoint into the package as the shipped model, without training state.
 
-    .venv/bin/python scripts/ship_weights.py runs/vgg_s
+    .venv/bin/python scripts/ship_weights.py runs/vgg_s/last.pt
 
 Writes mien/weights/<model>.pt and copies the run's training curves and per-epoch log into docs/.
 """
@@ -16,8 +16,9 @@ from mien.train.checkpoint import inference_checkpoint, load_checkpoint, save_ch
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(run_dir: Path) -> None:
-    checkpoint = load_checkpoint(run_dir / "best.pt")
+def main(checkpoint_path: Path) -> None:
+    run_dir = checkpoint_path.parent
+    checkpoint = load_checkpoint(checkpoint_path)
     name = checkpoint["model"]["name"]
     target = ROOT / "mien" / "weights" / f"{name}.pt"
     save_checkpoint(target, inference_checkpoint(checkpoint))

@@ -63,3 +63,11 @@ def test_one_epoch_on_a_subset_then_evaluate(fer2013_path, tmp_path):
     assert report["count"] == 3589
     assert sum(map(sum, report["confusion_matrix"])) == 3589
     assert report["accuracy"] > 0.2  # one short epoch already beats the 1-in-7 of chance (0.143)
+
+
+def test_the_shipped_model_reproduces_its_model_card_figure_on_public_test(fer2013_path):
+    from mien.pipeline import SHIPPED_WEIGHTS
+    from mien.train.evaluate import evaluate
+
+    report = evaluate([SHIPPED_WEIGHTS], fer2013_path, "public", precision="fp32")
+    assert report["accuracy"] == pytest.approx(0.681, abs=0.005)  # docs/model_card.md: 68.10%
