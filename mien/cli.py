@@ -13,26 +13,23 @@ import click
 
 from mien.errors import MienError
 from mien.runtime import PRECISIONS
+from mien.vision.detect import list_detectors
 from mien.vision.io import DEFAULT_MAX_PIXELS
 
 
 def predictor_options(command):
     """The options every command that loads a model shares."""
-    command = click.option(
-        "--checkpoint",
-        type=click.Path(path_type=Path),
-        help="A trained checkpoint instead of the shipped model.",
-    )(command)
-    command = click.option("--tta", is_flag=True, help="Average over flips and shifted crops (slower).")(
-        command
-    )
-    return click.option(
-        "--precision",
-        type=click.Choice(PRECISIONS),
-        default="auto",
-        show_default=True,
-        help="auto: bf16 where the CPU has it in hardware, else fp32.",
-    )(command)
+    options = [
+        click.option("--checkpoint", type=click.Path(path_type=Path), help="Instead of the shipped model."),
+        click.option("--tta", is_flag=True, help="Average over flips and shifted crops (slower)."),
+        click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
+                     help="auto: bf16 where the CPU has it in hardware, else fp32."),
+        click.option("--detector", type=click.Choice(list_detectors()), default="yunet", show_default=True,
+                     help="Face detector."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 data_option = click.option(
@@ -44,12 +41,15 @@ data_option = click.option(
 )
 
 
-def _predictor(checkpoint: Path | None, tta: bool, precision: str):
+def _predictor(checkpoint: Path | None, tta: bool, precision: str, detector: str = "yunet"):
     from mien.pipeline import Predictor
 
     if checkpoint:
-        return Predictor.from_checkpoint(checkpoint, tta, precision)
-    return Predictor.default(tta, precision)
+        predictor = Predictor.from_checkpoint(checkpoint, tta, precision)
+    else:
+        predictor = Predictor.default(tta, precision)
+    predictor.detector_name = detector
+    return predictor
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -285,24 +285,16 @@ def webcam(camera, source, **options) -> None:
 
 @cli.command()
 @click.option("--out", "out_dir", default="runs/demo", type=click.Path(path_type=Path), show_default=True)
-@click.option(
-    "--train", is_flag=True, help="Instead: train and evaluate on synthetic cartoon faces (~1 min)."
-)
-@click.option("--epochs", default=3, show_default=True, help="Epochs of the training demo.")
-def demo(out_dir: Path, train: bool, epochs: int) -> None:
-    """Recognise the expression in a bundled photo (scikit-image's astronaut) with the shipped model."""
-    from mien.demo import run_recognition_demo, run_training_demo
+@click.option("--epochs", default=3, show_default=True)
+def demo(out_dir: Path, epochs: int) -> None:
+    """Train and evaluate on bundled synthetic cartoon faces: checks a training set-up in a minute."""
+    from mien.demo import run_training_demo
 
-    if train:
-        report = run_training_demo(out_dir, epochs)
-        click.echo(
-            f"demo: accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f} "
-            f"on {report['count']} held-out cartoon faces; run folder {out_dir}"
-        )
-        return
-    result, annotated = run_recognition_demo(out_dir, _predictor(None, False, "auto"))
-    click.echo(_result_text(result), nl=False)
-    click.echo(f"annotated copy: {annotated}")
+    report = run_training_demo(out_dir, epochs)
+    click.echo(
+        f"demo: accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f} "
+        f"on {report['count']} held-out cartoon faces; run folder {out_dir}"
+    )
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -100,6 +101,8 @@ class Predictor:
                 yield ImageResult(str(path), faces=self.predict(image), image=image)
             except MienError as err:
                 yield ImageResult(str(path), error=str(err))
+            except cv2.error as err:  # an image OpenCV's detector cannot handle: this file only
+                yield ImageResult(str(path), error=f"{path}: face detection failed ({err.err})")
 
     def predict_aligned(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
         """Treat the whole image as one already cropped face (as in FER2013)."""

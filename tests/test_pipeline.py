@@ -42,10 +42,20 @@ def test_the_shipped_model_loads_offline():
     assert set(face.scores) == set(CLASS_NAMES)
 
 
-def test_recognition_demo_writes_the_photo_and_its_annotation(untrained_checkpoint, tmp_path):
-    from mien.demo import run_recognition_demo
+def test_tiny_and_odd_images_give_no_faces_not_errors(untrained_checkpoint, tmp_path):
+    from PIL import Image
 
-    result, annotated = run_recognition_demo(tmp_path, Predictor.from_checkpoint(untrained_checkpoint))
-    assert len(result.faces) == 1 and result.error is None
-    assert cv2.imread(str(annotated)).shape == (512, 512, 3)
-    assert (tmp_path / "astronaut.png").exists()
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(tmp_path / "one_pixel.png")
+    Image.fromarray((np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)).save(tmp_path / "deep.png")
+    results = list(Predictor.from_checkpoint(untrained_checkpoint).predict_files([tmp_path]))
+    assert [(r.faces, r.error) for r in results] == [([], None), ([], None)]
+
+
+def test_compound_names_two_close_classes():
+    from mien.types import Box, Face, FacePrediction
+
+    face = Face(Box(0, 0, 10, 10), 1.0)
+    mixed = FacePrediction(face, {"happy": 0.45, "surprise": 0.40, "sad": 0.15})
+    clear = FacePrediction(face, {"happy": 0.70, "surprise": 0.20, "sad": 0.10})
+    assert mixed.compound == ("happy", "surprise") and mixed.to_dict()["compound"] == ["happy", "surprise"]
+    assert clear.compound is None and clear.to_dict()["compound"] is None

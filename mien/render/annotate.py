@@ -25,7 +25,7 @@ def annotate(
 ) -> np.ndarray:
     """A copy of the RGB frame with every face boxed, labelled and given its probability bars."""
     canvas = image.copy()
-    scale = max(0.4, min(canvas.shape[:2]) / 900)  # text and lines grow with the frame
+    scale = max(0.7, min(canvas.shape[:2]) / 700)  # text and lines grow with the frame
     for index, prediction in enumerate(predictions):
         x, y, w, h = (round(v) for v in prediction.box.as_list())
         colour = CLASS_COLOURS.get(prediction.label, DEFAULT_COLOUR)
@@ -57,19 +57,12 @@ def _bars(
         colour = CLASS_COLOURS.get(name, DEFAULT_COLOUR)
         cv2.rectangle(canvas, (x, y), (x + width, y + row - 2), (30, 30, 30), -1)
         cv2.rectangle(canvas, (x, y), (x + round(width * probability), y + row - 2), colour, -1)
-        _text(
-            canvas,
-            f"{name} {probability:.2f}",
-            (x + 2, y + row - 4),
-            scale * 0.8,
-            (255, 255, 255),
-            outline=False,
-        )
+        _text(canvas, f"{name} {probability:.2f}", (x + 2, y + row - 4), scale * 0.8, (255, 255, 255))
         y += row
 
 
-def _text(canvas, text, origin, scale, colour, outline: bool = True) -> None:
+def _text(canvas, text, origin, scale, colour) -> None:
+    # Coloured text on a dark outline reads on any background.
     font, size = cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale
-    if outline:
-        cv2.putText(canvas, text, origin, font, size, (0, 0, 0), max(2, round(3 * scale)), cv2.LINE_AA)
+    cv2.putText(canvas, text, origin, font, size, (0, 0, 0), max(2, round(3 * scale)), cv2.LINE_AA)
     cv2.putText(canvas, text, origin, font, size, colour, max(1, round(scale)), cv2.LINE_AA)

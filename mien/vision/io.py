@@ -35,6 +35,8 @@ def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.nda
             return np.asarray(_to_rgb(image))
     except UnidentifiedImageError:
         raise MienError(f"{path}: not an image (unknown format)") from None
+    except Image.DecompressionBombError:
+        raise MienError(f"{path}: refused by Pillow's decompression-bomb limit") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise MienError(f"{path}: corrupt or truncated image ({err})") from None
 

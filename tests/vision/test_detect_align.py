@@ -35,7 +35,7 @@ def test_no_faces_in_a_blank_image_and_boxes_follow_a_shrunk_image(name, astrona
 
 
 def test_unknown_detector_lists_the_valid_ones():
-    with pytest.raises(MienError, match="unknown detector 'haar'; valid: yunet"):
+    with pytest.raises(MienError, match="unknown detector 'haar'; valid: retinaface, yunet"):
         create_detector("haar")
 
 
