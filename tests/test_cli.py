@@ -156,3 +156,15 @@ def test_video_command_writes_every_output(tmp_path, untrained_checkpoint):
     assert track["frames"] == 4
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "out.mp4").stat().st_size > 0 and (tmp_path / "f.csv").stat().st_size > 0
+
+
+def test_webcam_without_a_screen_is_a_one_line_error(tmp_path, untrained_checkpoint, monkeypatch):
+    from tests.test_video import moving_face_video
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    source = moving_face_video(tmp_path / "in.mp4", frames=2)
+    result = CliRunner().invoke(
+        cli, ["webcam", "--source", str(source), "--checkpoint", str(untrained_checkpoint)]
+    )
+    assert result.exit_code != 0
+    assert "cannot open a window" in str(result.exception)
