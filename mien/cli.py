@@ -41,15 +41,10 @@ data_option = click.option(
 )
 
 
-def _predictor(checkpoint: Path | None, tta: bool, precision: str, detector: str = "yunet"):
+def _predictor(checkpoint: Path | None, **options):
     from mien.pipeline import Predictor
 
-    if checkpoint:
-        predictor = Predictor.from_checkpoint(checkpoint, tta, precision)
-    else:
-        predictor = Predictor.default(tta, precision)
-    predictor.detector_name = detector
-    return predictor
+    return Predictor.from_checkpoint(checkpoint, **options) if checkpoint else Predictor.default(**options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -36,6 +36,7 @@ class Predictor:
         preprocess: dict,
         tta: bool = False,
         precision: str = "auto",
+        detector: str = "yunet",
     ):
         self.model = model.eval().to(memory_format=torch.channels_last)
         self.class_names = list(class_names)
@@ -43,7 +44,7 @@ class Predictor:
         self.tta = tta
         self.bf16 = use_bf16(precision)  # auto: bf16 where the CPU has it in hardware
         self.max_pixels = DEFAULT_MAX_PIXELS
-        self.detector_name = "yunet"
+        self.detector_name = detector  # built on first use: aligned inputs never need it
         self._detector: Detector | None = None
 
     @property
@@ -53,18 +54,18 @@ class Predictor:
         return self._detector
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, tta: bool = False, precision: str = "auto") -> Predictor:
-        """Load any mien checkpoint; nothing else is needed."""
+    def from_checkpoint(cls, path: str | Path, **options) -> Predictor:
+        """Load any mien checkpoint; nothing else is needed. Options: tta, precision, detector."""
         checkpoint = load_checkpoint(path)
         model = model_from_checkpoint(checkpoint)
-        return cls(model, checkpoint["class_names"], checkpoint["preprocess"], tta, precision)
+        return cls(model, checkpoint["class_names"], checkpoint["preprocess"], **options)
 
     @classmethod
-    def default(cls, tta: bool = False, precision: str = "auto") -> Predictor:
-        """The model that ships inside the package (no download)."""
+    def default(cls, **options) -> Predictor:
+        """The model that ships inside the package (no download). Options: tta, precision, detector."""
         if not SHIPPED_WEIGHTS.is_file():
             raise MienError(f"the shipped weights are missing: {SHIPPED_WEIGHTS} (reinstall mien)")
-        return cls.from_checkpoint(SHIPPED_WEIGHTS, tta, precision)
+        return cls.from_checkpoint(SHIPPED_WEIGHTS, **options)
 
     @property
     def input_size(self) -> int:
