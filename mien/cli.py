@@ -226,6 +226,39 @@ def _result_text(result) -> str:
 
 
 @cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--method",
+    default="gradcam",
+    show_default=True,
+    help="gradcam, saliency, occlusion, xrai, integrated_gradients, or all (the registry checks the name).",
+)
+@click.option("--target", help="Class to explain (default: the predicted one).")
+@click.option("--out", "out_dir", default="explanations", type=click.Path(path_type=Path), show_default=True)
+@click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
+@predictor_options
+def explain(inputs, method, target, out_dir, aligned, **options) -> None:
+    """Show where the model looked: a heat map per face and method, over the face and the photo."""
+    from mien.explain.base import create_explainer, list_explainers
+    from mien.explain.report import write_explanations
+    from mien.vision.io import list_images
+
+    predictor = _predictor(**options)
+    methods = list_explainers() if method == "all" else [create_explainer(method).name]
+    failures = 0
+    for path in list_images(inputs):
+        try:
+            written = write_explanations(predictor, path, methods, target, aligned, out_dir)
+        except MienError as err:
+            failures += 1
+            click.echo(f"error: {err}", err=True)
+            continue
+        click.echo(f"{path}: {written}")
+    if failures:
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--out", "out_video", type=click.Path(path_type=Path), help="Annotated video (MP4).")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="One row per frame and face.")

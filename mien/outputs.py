@@ -25,6 +25,11 @@ def write_png(path: Path, image: np.ndarray) -> None:
             raise OSError(f"could not write {path}")
 
 
+def write_npy(path: Path, array: np.ndarray) -> None:
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        np.save(handle, array)
+
+
 def write_results_csv(path: Path, results: list[ImageResult], class_names: list[str]) -> None:
     """One row per face (and one per failed image, with its error)."""
     with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:

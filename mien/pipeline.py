@@ -13,11 +13,13 @@ import cv2
 import numpy as np
 import torch
 
+from mien.data.loaders import to_model_input
 from mien.errors import MienError
+from mien.explain import explain
 from mien.runtime import use_bf16
 from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.train.loop import predict_probabilities
-from mien.types import Box, Face, FacePrediction, ImageResult
+from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
 from mien.vision.align import AlignedFace, align_face
 from mien.vision.detect import Detector, create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
@@ -93,6 +95,34 @@ class Predictor:
         aligned = [align_face(image, face, self.input_size) for face in faces]
         probs = self.classify(np.stack([a.crop for a in aligned]))
         return [(FacePrediction(face, self._scores(p)), crop) for face, p, crop in zip(faces, probs, aligned)]
+
+    def explain(
+        self,
+        image: np.ndarray | str | Path,
+        method: str = "gradcam",
+        target: str | None = None,
+        aligned: bool = False,
+    ) -> list[Explanation]:
+        """Attribution maps (48x48 floats in [0, 1], on the aligned face) for every face in the image."""
+        if not isinstance(image, np.ndarray):
+            image = read_image(image, self.max_pixels)
+        if aligned:
+            crop = to_face_crop(image, self.input_size)
+            height, width = image.shape[:2]
+            scale = np.array([[self.input_size / width, 0, 0], [0, self.input_size / height, 0]])
+            faces = [(self.predict_aligned(image)[0], AlignedFace(crop, scale))]
+        else:
+            faces = self.predict_with_alignment(image)
+        if target is not None and target not in self.class_names:
+            raise MienError(f"unknown class {target!r}; valid: {', '.join(self.class_names)}")
+        explanations = []
+        for prediction, face in faces:
+            inputs = to_model_input(face.crop[None], self.preprocess)
+            wanted = self.class_names.index(target) if target else None
+            heat, chosen = explain(self.model, inputs, method, wanted)
+            name = self.class_names[chosen]
+            explanations.append(Explanation(prediction, face, method, name, prediction.scores[name], heat))
+        return explanations
 
     def predict_files(self, inputs: Iterable[str | Path]) -> Iterator[ImageResult]:
         """One result per image file (folders searched recursively); a bad file gets an error."""

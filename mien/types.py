@@ -86,6 +86,18 @@ class FacePrediction:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Where the model looked for one face: a map over its aligned crop, for one target class."""
+
+    prediction: FacePrediction
+    aligned: object  # mien.vision.align.AlignedFace: the crop and its transform back to the frame
+    method: str
+    target: str  # the class explained
+    score: float  # the model's probability for that class
+    heat: np.ndarray  # (size, size) float32 in [0, 1]
+
+
+@dataclass(frozen=True)
 class ImageResult:
     """Everything mien says about one input: its faces, or the error that stopped it."""
 
