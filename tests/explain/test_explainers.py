@@ -137,3 +137,16 @@ def test_explain_command_writes_pngs_maps_and_json(untrained_checkpoint, tmp_pat
         assert (out / entry["png"]).read_bytes()[:4] == b"\x89PNG"
         heat = np.load(out / entry["map"])
         assert heat.shape == (48, 48) and entry["png"].endswith(f"_{entry['method']}.png")
+
+
+def test_randomisation_check_scores_one_for_an_unchanged_model_and_less_for_a_random_one(monkeypatch):
+    from mien.explain import sanity
+
+    torch.manual_seed(0)
+    model = create_model("vgg_s").eval()
+    faces = torch.randn(3, 1, 48, 48)
+    random = sanity.rank_correlations(model, faces, ["saliency"])["saliency"]
+    monkeypatch.setattr(sanity, "randomised", lambda model: model)
+    same = sanity.rank_correlations(model, faces, ["saliency"])["saliency"]
+    assert same == pytest.approx(1.0)
+    assert random < 0.9
