@@ -258,6 +258,46 @@ def explain(inputs, method, target, out_dir, aligned, **options) -> None:
         sys.exit(1)
 
 
+@cli.command("explain-report")
+@data_option
+@click.option("--methods", default="all", show_default=True, help="Comma-separated methods, or all.")
+@click.option("--limit", default=0, show_default=True, help="Use only N PublicTest faces (0 = all).")
+@click.option("--out", "out_dir", default="explanations", type=click.Path(path_type=Path), show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@predictor_options
+def explain_report(data_path, methods, limit, out_dir, as_json, **options) -> None:
+    """How much of each method's map falls on the eyes, nose and mouth, per predicted class (PublicTest)."""
+    from mien.data.cache import load_fer2013
+    from mien.data.loaders import stratified_subset
+    from mien.explain.base import create_explainer, list_explainers
+    from mien.explain.regions import region_report
+    from mien.outputs import write_json
+    from mien.render.plots import save_region_report
+
+    predictor = _predictor(**options)
+    names = (
+        list_explainers()
+        if methods == "all"
+        else [create_explainer(m.strip()).name for m in methods.split(",")]
+    )
+    public = load_fer2013(data_path).select("public")
+    faces = public.images[stratified_subset(public.labels, limit, seed=0)]
+    report = region_report(predictor, faces, names)
+    write_json(out_dir / "region_report.json", report)
+    save_region_report(report, out_dir / "region_report.png")
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    regions = list(report["region_area"])
+    click.echo(f"{'class':<10}{'method':<22}{'faces':>6}" + "".join(f"{r:>8}" for r in regions))
+    click.echo(f"{'(area)':<38}" + "".join(f"{report['region_area'][r]:>8.2f}" for r in regions))
+    for label, per_method in sorted(report["classes"].items()):
+        for method, entry in sorted(per_method.items()):
+            cells = "".join(f"{entry[r]:>8.2f}" for r in regions)
+            click.echo(f"{label:<10}{method:<22}{entry['faces']:>6}{cells}")
+    click.echo(f"wrote {out_dir / 'region_report.json'} and {out_dir / 'region_report.png'}")
+
+
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--out", "out_video", type=click.Path(path_type=Path), help="Annotated video (MP4).")

@@ -82,6 +82,26 @@ def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
     _save(figure, path)
 
 
+def save_region_report(report: dict, path: Path) -> None:
+    """One panel per method: the share of the map on eyes, nose and mouth, per predicted class."""
+    classes = sorted(report["classes"])
+    methods = sorted({m for per_method in report["classes"].values() for m in per_method})
+    regions = list(report["region_area"])
+    figure, axes = plt.subplots(1, len(methods), figsize=(4 * len(methods), 3.6), squeeze=False, sharey=True)
+    width = 0.8 / len(regions)
+    for axis, method in zip(axes[0], methods):
+        for offset, region in enumerate(regions):
+            shares = [report["classes"][c].get(method, {}).get(region, 0.0) for c in classes]
+            axis.bar(np.arange(len(classes)) + offset * width, shares, width, label=region)
+            axis.axhline(report["region_area"][region], color=f"C{offset}", linestyle=":", linewidth=1)
+        axis.set_xticks(np.arange(len(classes)) + width, classes, rotation=45, ha="right")
+        axis.set_title(method)
+    axes[0, 0].set_ylabel("share of the map (dotted: share of the area)")
+    axes[0, 0].legend()
+    figure.tight_layout()
+    _save(figure, path)
+
+
 def _save(figure, path: Path) -> None:
     try:
         with atomic_path(path) as tmp:

@@ -150,3 +150,41 @@ def test_randomisation_check_scores_one_for_an_unchanged_model_and_less_for_a_ra
     same = sanity.rank_correlations(model, faces, ["saliency"])["saliency"]
     assert same == pytest.approx(1.0)
     assert random < 0.9
+
+
+def test_region_shares_of_hand_made_maps():
+    from mien.explain.regions import region_masks, region_shares
+
+    masks = region_masks(48)
+    assert not any(
+        (masks[a] & masks[b]).any() for a, b in [("eyes", "nose"), ("nose", "mouth"), ("eyes", "mouth")]
+    )
+    only_mouth = masks["mouth"].astype(np.float32)
+    assert region_shares(only_mouth, masks) == {"eyes": 0.0, "nose": 0.0, "mouth": 1.0}
+    flat = np.ones((48, 48), np.float32)
+    assert region_shares(flat, masks)["eyes"] == pytest.approx(masks["eyes"].mean())
+    assert region_shares(np.zeros((48, 48), np.float32), masks) is None
+
+
+def test_region_report_command_on_synthetic_data(untrained_checkpoint, small_csv, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from mien.cli import cli
+
+    args = [
+        "explain-report",
+        "--data",
+        str(small_csv),
+        "--methods",
+        "saliency,occlusion",
+        "--out",
+        str(tmp_path),
+    ]
+    result = CliRunner().invoke(cli, [*args, "--checkpoint", str(untrained_checkpoint), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    counted = sum(e["faces"] + e["empty"] for per in report["classes"].values() for e in per.values())
+    assert counted == 2 * 35  # every PublicTest face, once per method
+    assert (tmp_path / "region_report.png").read_bytes()[:4] == b"\x89PNG"
