@@ -231,7 +231,7 @@ def _result_text(result) -> str:
     "--method",
     default="gradcam",
     show_default=True,
-    help="gradcam, saliency, occlusion, xrai, integrated_gradients, or all (the registry checks the name).",
+    help="gradcam, hirescam, saliency, occlusion, xrai, integrated_gradients, or all.",
 )
 @click.option("--target", help="Class to explain (default: the predicted one).")
 @click.option("--out", "out_dir", default="explanations", type=click.Path(path_type=Path), show_default=True)

@@ -95,4 +95,4 @@ def explain(model: nn.Module, inputs: torch.Tensor, method: str, target: int | N
 
 
 def _import_builtin_explainers() -> None:
-    from mien.explain import gradcam, integrated_gradients, occlusion, saliency, xrai  # noqa: F401
+    from mien.explain import gradcam, hirescam, integrated_gradients, occlusion, saliency, xrai  # noqa: F401
