@@ -1,0 +1,9 @@
+"""The `mien` command: thin commands that parse, call one library function, and print or write.
+
+Human output by default, --json for scripts; errors are one line (a traceback only with --debug).
+"""
+
+from mien.cli import explaining, recognition, training  # noqa: F401 - importing registers the commands
+from mien.cli.app import cli, main
+
+__all__ = ["cli", "main"]

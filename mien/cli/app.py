@@ -1,0 +1,72 @@
+"""The `mien` command group, its entry point and the options several commands share."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mien.errors import MienError
+from mien.runtime import PRECISIONS
+from mien.vision.detect import list_detectors
+
+
+def predictor_options(command):
+    """The options every command that loads a model shares."""
+    options = [
+        click.option("--checkpoint", type=click.Path(path_type=Path), help="Instead of the shipped model."),
+        click.option("--tta", is_flag=True, help="Average over flips and shifted crops (slower)."),
+        click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
+                     help="auto: bf16 where the CPU has it in hardware, else fp32."),
+        click.option("--detector", type=click.Choice(list_detectors()), default="yunet", show_default=True,
+                     help="Face detector."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+data_option = click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="FER2013 folder or fer2013.csv.",
+)
+
+
+def load_predictor(checkpoint: Path | None, **options):
+    from mien.pipeline import Predictor
+
+    return Predictor.from_checkpoint(checkpoint, **options) if checkpoint else Predictor.default(**options)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="mien")
+@click.pass_context
+def cli(context: click.Context, debug: bool) -> None:
+    """mien: facial expression recognition you can train, evaluate and trust."""
+    context.obj = {"debug": debug}
+
+
+def main() -> None:
+    """Entry point: run the command group, turning MienError into a one-line message."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except MienError as err:
+        if debug:
+            raise
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

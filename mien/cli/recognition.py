@@ -1,0 +1,116 @@
+"""Commands that recognise expressions: predict, video, webcam."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mien.cli.app import cli, load_predictor, predictor_options
+from mien.errors import MienError
+from mien.vision.io import DEFAULT_MAX_PIXELS
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout, one object per image.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write one CSV row per face.")
+@click.option(
+    "--annotate", "annotate_dir", type=click.Path(path_type=Path), help="Write annotated copies here."
+)
+@click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
+@click.option(
+    "--max-pixels", default=DEFAULT_MAX_PIXELS, show_default=True, help="Refuse larger images unread."
+)
+@predictor_options
+def predict(inputs, as_json, csv_path, annotate_dir, aligned, max_pixels, **predictor_options) -> None:
+    """Find every face in photos (files or folders), align it and say which expression it shows."""
+    from tqdm import tqdm
+
+    from mien.outputs import write_png, write_results_csv
+    from mien.render.annotate import annotate
+
+    predictor = load_predictor(**predictor_options)
+    predictor.max_pixels = max_pixels
+    stream = predictor.predict_aligned_files(inputs) if aligned else predictor.predict_files(inputs)
+    results, failures = [], 0
+    for result in tqdm(stream, desc="images", unit="img", disable=None, leave=False):
+        if result.error:
+            failures += 1
+            click.echo(f"error: {result.error}", err=True)
+        elif annotate_dir:
+            write_png(
+                annotate_dir / f"{Path(result.path).stem}_annotated.png", annotate(result.image, result.faces)
+            )
+        click.echo(json.dumps(result.to_dict()) if as_json else _result_text(result), nl=as_json)
+        results.append(result if csv_path else None)
+    if csv_path:
+        write_results_csv(csv_path, results, predictor.class_names)
+    if failures:
+        sys.exit(1)
+
+
+def _result_text(result) -> str:
+    if result.error:
+        return ""
+    lines = [f"{result.path}: {len(result.faces) or 'no'} face{'' if len(result.faces) == 1 else 's'}"]
+    for index, face in enumerate(result.faces, 1):
+        box = " ".join(f"{v:.0f}" for v in face.box.as_list())
+        both = f" (also {face.compound[1]})" if face.compound else ""
+        lines.append(f"  {index}. [{box}] {face.label} {face.scores[face.label]:.2f}{both}")
+    return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", "out_video", type=click.Path(path_type=Path), help="Annotated video (MP4).")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="One row per frame and face.")
+@click.option("--timeline", type=click.Path(path_type=Path), help="Timeline plot (PNG) of every track.")
+@click.option(
+    "--every", default=1, show_default=True, type=click.IntRange(min=1), help="Use every Nth frame."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the per-track summary as JSON.")
+@predictor_options
+def video(source, out_video, csv_path, timeline, every, as_json, **options) -> None:
+    """Track faces through a video and say which expression each shows, frame by frame."""
+    from mien.render.plots import save_timeline
+    from mien.video import process_video, summarize_tracks
+
+    predictor = load_predictor(**options)
+    rows = process_video(predictor, source, every, out_video, csv_path)
+    if timeline:
+        save_timeline(rows, predictor.class_names, timeline)
+    summary = summarize_tracks(rows, predictor.class_names)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"{len(summary)} track(s) in {source}")
+    for track in summary:
+        click.echo(
+            f"  track {track['track']}: {track['frames']} frames, {track['start']:.1f}-{track['end']:.1f} s, "
+            f"mostly {track['dominant']}"
+        )
+
+
+@cli.command()
+@click.option("--camera", default=0, show_default=True, help="Camera number.")
+@click.option("--source", type=click.Path(path_type=Path), help="A video file instead of the camera.")
+@predictor_options
+def webcam(camera, source, **options) -> None:
+    """Live expressions from a camera in a window (Esc or closing the window stops)."""
+    from mien.video import WindowSink, read_frames, recognise_stream
+
+    predictor = load_predictor(**options)
+    try:
+        window = WindowSink(f"mien: camera {camera}")
+    except Exception as err:  # tkinter raises TclError without a display
+        raise MienError(f"cannot open a window ({err}); try `mien video` on a recording instead") from None
+    try:
+        for result in recognise_stream(predictor, read_frames(source if source else camera)):
+            window(result)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        window.close()
