@@ -39,14 +39,25 @@ def train_csv(tmp_path_factory) -> Path:
     return write_csv(tmp_path_factory.mktemp("train") / "fer2013.csv", TRAIN_COUNTS, seed=5)
 
 
+def shared_folder(name: str, variable: str, marker: str) -> Path:
+    """A data folder beside the repo (../shared/NAME, or $VARIABLE); skips the test without it."""
+    default = Path(__file__).resolve().parents[1].parent / "shared" / name
+    path = Path(os.environ.get(variable, default))
+    if not (path / marker).exists():
+        pytest.skip(f"{name} not found at {path} (set {variable})")
+    return path
+
+
 @pytest.fixture(scope="session")
 def fer2013_path() -> Path:
-    """The real FER2013 folder ($MIEN_FER2013 or ../shared/fer2013); skips the test without it."""
-    default = Path(__file__).resolve().parents[1].parent / "shared" / "fer2013"
-    path = Path(os.environ.get("MIEN_FER2013", default))
-    if not (path / "train").is_dir():
-        pytest.skip(f"FER2013 not found at {path} (set MIEN_FER2013)")
-    return path
+    """The real FER2013 folder."""
+    return shared_folder("fer2013", "MIEN_FER2013", "train")
+
+
+@pytest.fixture(scope="session")
+def photos_path() -> Path:
+    """The labelled real photos (faces.json beside them)."""
+    return shared_folder("photos", "MIEN_PHOTOS", "faces.json")
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Labelled real photos in ../shared/photos (skipped without them): all faces found, few false alarms."""
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -11,15 +9,6 @@ from mien.vision.detect import create_detector, list_detectors
 from mien.vision.io import read_image
 
 pytestmark = pytest.mark.photos
-
-
-@pytest.fixture(scope="module")
-def photos() -> Path:
-    default = Path(__file__).resolve().parents[1].parent / "shared" / "photos"
-    path = Path(os.environ.get("MIEN_PHOTOS", default))
-    if not (path / "faces.json").is_file():
-        pytest.skip(f"labelled photos not found at {path} (set MIEN_PHOTOS)")
-    return path
 
 
 def matches(box: Box, truth: list[float]) -> bool:
@@ -38,12 +27,12 @@ def matches(box: Box, truth: list[float]) -> bool:
 
 
 @pytest.mark.parametrize("name", list_detectors())
-def test_every_labelled_face_is_found_with_at_most_two_false_positives(name, photos):
+def test_every_labelled_face_is_found_with_at_most_two_false_positives(name, photos_path):
     detector = create_detector(name)
-    truth = json.loads((photos / "faces.json").read_text())
+    truth = json.loads((photos_path / "faces.json").read_text())
     missed, false_positives = [], []
     for file_name, labelled in truth.items():
-        faces = detector.detect(read_image(photos / file_name))
+        faces = detector.detect(read_image(photos_path / file_name))
         for box in labelled["faces"]:
             if not any(matches(face.box, box) for face in faces):
                 missed.append((file_name, box))
