@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -43,36 +45,9 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     faces = load_fer2013(data_path)
     train_set, public_set = _training_splits(faces, config)
 
-    torch.manual_seed(settings.seed)  # before the model, so its initial weights are reproducible
-    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
-    if settings.channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    optimizer = _make_optimizer(model, settings)
-    ema = None
-    if settings.ema_decay > 0:
-        ema = torch.optim.swa_utils.AveragedModel(
-            model,
-            multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(settings.ema_decay),
-            use_buffers=True,
-        )
-    generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
-
-    data = EpochData(
-        images=torch.from_numpy(train_set.images),
-        labels=torch.from_numpy(train_set.labels),
-        class_weights=class_weights(train_set.labels, len(CLASS_NAMES), settings.class_weighting),
-        num_classes=len(CLASS_NAMES),
-    )
-    steps_per_epoch = len(train_set) // settings.batch_size
-    if steps_per_epoch == 0:
-        raise MienError(f"{len(train_set)} training images are fewer than one batch ({settings.batch_size})")
-    lr_for_step = partial(
-        lr_at,
-        total_steps=steps_per_epoch * settings.epochs,
-        peak_lr=settings.lr,
-        warmup_steps=round(settings.warmup_epochs * steps_per_epoch),
-        final_fraction=settings.final_lr_fraction,
-    )
+    state = _build(config, train_set)
+    model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
+    lr_for_step, steps_per_epoch = state.lr_for_step, state.steps_per_epoch
 
     start_epoch, best = 0, {"accuracy": -1.0}
     if resume and (out_dir / "last.pt").is_file():
@@ -86,7 +61,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
         record = train_one_epoch(
             model,
             optimizer,
-            data,
+            state.data,
             settings,
             config.augment,
             config.preprocess,
@@ -106,15 +81,11 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             public_macro_f1=report["macro_f1"],
             seconds=time.perf_counter() - started,
         )
-        is_best = report["accuracy"] > best["accuracy"]
-        if is_best:
+        if report["accuracy"] > best["accuracy"]:
             best = {"epoch": epoch + 1, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
-        checkpoint = _checkpoint(config, model, optimizer, ema, generator, epoch + 1, record, best)
-        save_checkpoint(out_dir / "last.pt", checkpoint)
-        if is_best:
-            save_checkpoint(out_dir / "best.pt", checkpoint)
-        _append_jsonl(out_dir / "metrics.jsonl", record)
-        save_training_curves(_read_jsonl(out_dir / "metrics.jsonl"), out_dir / "curves.png")
+        _write_epoch(
+            out_dir, _checkpoint(config, state, epoch + 1, record, best), record, best["epoch"] == epoch + 1
+        )
         print(
             f"epoch {epoch + 1}/{settings.epochs}: loss {record['train_loss']:.4f} "
             f"train acc {record['train_acc']:.4f} public acc {report['accuracy']:.4f} "
@@ -122,6 +93,59 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             flush=True,
         )
     return best
+
+
+@dataclass
+class _TrainingState:
+    """What a run trains and how: model, optimizer, optional EMA, random generator, data, schedule."""
+
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    ema: torch.optim.swa_utils.AveragedModel | None
+    generator: torch.Generator
+    data: EpochData
+    lr_for_step: Callable[[int], float]
+    steps_per_epoch: int
+
+
+def _build(config: RunConfig, train_set: FaceSet) -> _TrainingState:
+    settings = config.train
+    torch.manual_seed(settings.seed)  # before the model, so its initial weights are reproducible
+    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
+    if settings.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    ema = None
+    if settings.ema_decay > 0:
+        average = torch.optim.swa_utils.get_ema_multi_avg_fn(settings.ema_decay)
+        ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=average, use_buffers=True)
+    steps_per_epoch = len(train_set) // settings.batch_size
+    if steps_per_epoch == 0:
+        raise MienError(f"{len(train_set)} training images are fewer than one batch ({settings.batch_size})")
+    lr_for_step = partial(
+        lr_at,
+        total_steps=steps_per_epoch * settings.epochs,
+        peak_lr=settings.lr,
+        warmup_steps=round(settings.warmup_epochs * steps_per_epoch),
+        final_fraction=settings.final_lr_fraction,
+    )
+    data = EpochData(
+        images=torch.from_numpy(train_set.images),
+        labels=torch.from_numpy(train_set.labels),
+        class_weights=class_weights(train_set.labels, len(CLASS_NAMES), settings.class_weighting),
+        num_classes=len(CLASS_NAMES),
+    )
+    generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
+    return _TrainingState(
+        model, _make_optimizer(model, settings), ema, generator, data, lr_for_step, steps_per_epoch
+    )
+
+
+def _write_epoch(out_dir: Path, checkpoint: dict, record: dict, is_best: bool) -> None:
+    save_checkpoint(out_dir / "last.pt", checkpoint)
+    if is_best:
+        save_checkpoint(out_dir / "best.pt", checkpoint)
+    _append_jsonl(out_dir / "metrics.jsonl", record)
+    save_training_curves(_read_jsonl(out_dir / "metrics.jsonl"), out_dir / "curves.png")
 
 
 def _training_splits(faces: FaceSet, config: RunConfig) -> tuple[FaceSet, FaceSet]:
@@ -155,7 +179,8 @@ def _make_optimizer(model: torch.nn.Module, settings) -> torch.optim.Optimizer:
     raise MienError(f"unknown optimizer {settings.optimizer!r}; valid: sgd, adamw")
 
 
-def _checkpoint(config, model, optimizer, ema, generator, epoch, record, best) -> dict:
+def _checkpoint(config: RunConfig, state: _TrainingState, epoch: int, record: dict, best: dict) -> dict:
+    model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
     checkpoint = {
         "model": {"name": config.model.name, "args": dict(config.model.args)},
         "class_names": list(CLASS_NAMES),
