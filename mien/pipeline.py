@@ -104,17 +104,17 @@ class Predictor:
         aligned: bool = False,
     ) -> list[Explanation]:
         """Attribution maps (48x48 floats in [0, 1], on the aligned face) for every face in the image."""
+        if target is not None and target not in self.class_names:
+            raise MienError(f"unknown class {target!r}; valid: {', '.join(self.class_names)}")
         if not isinstance(image, np.ndarray):
             image = read_image(image, self.max_pixels)
         if aligned:
             crop = to_face_crop(image, self.input_size)
             height, width = image.shape[:2]
             scale = np.array([[self.input_size / width, 0, 0], [0, self.input_size / height, 0]])
-            faces = [(self.predict_aligned(image)[0], AlignedFace(crop, scale))]
+            faces = [(self._face(image, self.classify(crop[None])[0]), AlignedFace(crop, scale))]
         else:
             faces = self.predict_with_alignment(image)
-        if target is not None and target not in self.class_names:
-            raise MienError(f"unknown class {target!r}; valid: {', '.join(self.class_names)}")
         explanations = []
         for prediction, face in faces:
             inputs = to_model_input(face.crop[None], self.preprocess)

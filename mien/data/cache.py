@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from mien.atomic import atomic_path
-from mien.data.fer2013 import FaceSet, Skipped, list_image_files, read_csv, read_folder
+from mien.data.fer2013 import FaceSet, Skipped, read_csv, read_folder
 from mien.errors import MienError
+from mien.vision.io import image_files_under
 
 CACHE_FORMAT = "mien-fer2013-cache/1"
 
@@ -50,7 +51,7 @@ def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
 def fingerprint(source: Path) -> str:
     """A digest that changes whenever any file of the source changes."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\n{source.resolve()}\n".encode())
-    files = [source] if source.is_file() else list_image_files(source)
+    files = [source] if source.is_file() else image_files_under(source)
     for path in files:
         stat = path.stat()
         name = path.relative_to(source) if path != source else ""

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from mien.errors import MienError
+from mien.vision.io import image_files_under
 
 # Class index order everywhere in mien: the folder names, alphabetically.
 CLASS_NAMES = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
@@ -29,7 +30,6 @@ SPLITS = ("Training", "PublicTest", "PrivateTest")
 # Short names used on the command line.
 SPLIT_ALIASES = {"train": "Training", "public": "PublicTest", "private": "PrivateTest"}
 IMAGE_SIZE = 48
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm"}
 
 
 @dataclass(frozen=True)
@@ -69,17 +69,12 @@ def resolve_split(name: str) -> str:
     return official
 
 
-def list_image_files(root: Path) -> list[Path]:
-    """Image files under root, sorted so that every load sees the same order."""
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-
-
 def read_folder(root: Path) -> FaceSet:
     """Decode every labelled face in the image-folder layout under root."""
     root = Path(root)
     if not root.is_dir():
         raise MienError(f"data folder not found: {root}")
-    files = list_image_files(root)
+    files = image_files_under(root)
     collected = _Collector()
     for path in _progress(files, "decoding FER2013 images"):
         source = str(path.relative_to(root))

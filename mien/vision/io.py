@@ -54,13 +54,16 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def image_files_under(root: Path) -> list[Path]:
+    """Image files in a folder and its subfolders, sorted so that every listing has the same order."""
+    return sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
 def list_images(inputs: Iterable[str | Path]) -> Iterator[Path]:
     """Files as given, and image files found recursively in given folders (sorted)."""
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-            )
+            yield from image_files_under(path)
         else:
             yield path  # reading it reports what is wrong, if anything
