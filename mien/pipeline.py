@@ -102,8 +102,10 @@ class Predictor:
         method: str = "gradcam",
         target: str | None = None,
         aligned: bool = False,
+        face: int | None = None,
     ) -> list[Explanation]:
-        """Attribution maps (48x48 floats in [0, 1], on the aligned face) for every face in the image."""
+        """Attribution maps (48x48 floats in [0, 1], on the aligned face) for every face in the image,
+        or only for the face with this index (in detection order, as predict returns them)."""
         if target is not None and target not in self.class_names:
             raise MienError(f"unknown class {target!r}; valid: {', '.join(self.class_names)}")
         if not isinstance(image, np.ndarray):
@@ -115,6 +117,10 @@ class Predictor:
             faces = [(self._face(image, self.classify(crop[None])[0]), AlignedFace(crop, scale))]
         else:
             faces = self.predict_with_alignment(image)
+        if face is not None:
+            if not 0 <= face < len(faces):
+                raise MienError(f"no face {face}: the image has {len(faces)} face(s), numbered from 0")
+            faces = [faces[face]]
         explanations = []
         for prediction, face in faces:
             inputs = to_model_input(face.crop[None], self.preprocess)

@@ -177,7 +177,7 @@ def summarize_tracks(rows: list[dict], class_names: list[str]) -> list[dict]:
 
 
 class VideoSink:
-    """Annotated frames to an MP4 file, written under a temporary name and moved into place on close."""
+    """Annotated frames to an MP4 (or WebM) file, written under a temporary name, then moved into place."""
 
     def __init__(self, path: Path, fps: float):
         self.path = Path(path)
@@ -191,8 +191,9 @@ class VideoSink:
         )
         if self._writer is None:
             height, width = image.shape[:2]
+            codec = "VP80" if self.path.suffix.lower() == ".webm" else "mp4v"  # WebM plays in browsers
             self._writer = cv2.VideoWriter(
-                str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"), self._fps, (width, height)
+                str(self._tmp), cv2.VideoWriter_fourcc(*codec), self._fps, (width, height)
             )
         self._writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
 
@@ -202,10 +203,28 @@ class VideoSink:
             self._tmp.replace(self.path)
 
 
-def video_fps(path: str | Path) -> float:
+@dataclass(frozen=True)
+class VideoInfo:
+    fps: float
+    frames: int  # as the container announces it (0 when it does not say)
+    width: int
+    height: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps
+
+
+def video_info(path: str | Path) -> VideoInfo:
+    """Frame rate, length and size of a video file whose first frame can be decoded."""
     capture = cv2.VideoCapture(str(path))
     try:
-        return capture.get(cv2.CAP_PROP_FPS) or 25.0
+        ok, bgr = capture.read() if capture.isOpened() else (False, None)
+        if not ok or bgr is None:
+            raise MienError(f"{path}: not a readable video")
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        return VideoInfo(fps, frames, bgr.shape[1], bgr.shape[0])
     finally:
         capture.release()
 
@@ -221,7 +240,7 @@ def process_video(
     """Recognise and track faces through a video; write the chosen outputs; return one row per face."""
     sinks = list(sinks or [])
     if out_video:
-        sinks.append(VideoSink(out_video, video_fps(source) / every))
+        sinks.append(VideoSink(out_video, video_info(source).fps / every))
     if out_csv:
         sinks.append(CsvSink(out_csv, predictor.class_names))
     rows = []

@@ -34,3 +34,9 @@ def side_by_side(left: np.ndarray, right: np.ndarray, height: int = 320) -> np.n
         return cv2.resize(image, (width, height), interpolation=smooth)
 
     return np.hstack([scaled(left), scaled(right)])
+
+
+def face_overlay(crop: np.ndarray, heat: np.ndarray, size: int = 192) -> np.ndarray:
+    """A map over its aligned face, both enlarged smoothly to size x size for people to look at."""
+    face = cv2.resize(crop, (size, size), interpolation=cv2.INTER_CUBIC)
+    return overlay(face, cv2.resize(heat, (size, size), interpolation=cv2.INTER_LINEAR).clip(0, 1))

@@ -7,6 +7,7 @@ as people see it.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -26,19 +27,30 @@ def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.nda
         raise MienError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise MienError(f"{path}: empty file")
+    return _decode(path, str(path), max_pixels)
+
+
+def decode_image(data: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Image bytes (an upload, say) as read_image reads a file; name only labels the errors."""
+    if not data:
+        raise MienError(f"{name}: empty file")
+    return _decode(io.BytesIO(data), name, max_pixels)
+
+
+def _decode(source: Path | io.BytesIO, name: str, max_pixels: int) -> np.ndarray:
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             width, height = image.size
             if width * height > max_pixels:
-                raise MienError(f"{path}: {width}x{height} pixels is over the limit of {max_pixels:,}")
+                raise MienError(f"{name}: {width}x{height} pixels is over the limit of {max_pixels:,}")
             image = ImageOps.exif_transpose(image)
             return np.asarray(_to_rgb(image))
     except UnidentifiedImageError:
-        raise MienError(f"{path}: not an image (unknown format)") from None
+        raise MienError(f"{name}: not an image (unknown format)") from None
     except Image.DecompressionBombError:
-        raise MienError(f"{path}: refused by Pillow's decompression-bomb limit") from None
+        raise MienError(f"{name}: refused by Pillow's decompression-bomb limit") from None
     except (OSError, SyntaxError, ValueError) as err:
-        raise MienError(f"{path}: corrupt or truncated image ({err})") from None
+        raise MienError(f"{name}: corrupt or truncated image ({err})") from None
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

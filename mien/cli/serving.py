@@ -1,0 +1,40 @@
+"""The command that starts the web app: serve."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import click
+
+from mien.cli.app import cli, load_predictor, predictor_options
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; only this machine can connect by default.")  # fmt: skip
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--max-upload-mb", default=20.0, show_default=True, type=click.FloatRange(min=0.001),
+              help="Larger uploads are refused (413).")  # fmt: skip
+@click.option("--max-video-seconds", default=120.0, show_default=True, type=click.FloatRange(min=1),
+              help="Longer uploaded videos are refused.")  # fmt: skip
+@predictor_options
+def serve(host, port, max_upload_mb, max_video_seconds, **options) -> None:
+    """Start the web app: photos, videos and the live camera in the browser (API at /openapi.json)."""
+    import uvicorn
+
+    from mien.web import WebSettings, create_app
+
+    if not _is_loopback(host):
+        click.echo(f"warning: listening on {host}: other machines can reach this server", err=True)
+    settings = WebSettings(
+        max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_video_seconds=max_video_seconds
+    )
+    app = create_app(load_predictor(**options), settings)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

@@ -1,0 +1,173 @@
+"""create_app(predictor) -> the FastAPI app: the page, /healthz and the HTTP API.
+
+Uploads are checked by decoding them, never by their name or type; the server chooses every path
+it reads or writes; the model sits behind a lock, because its detector and the explainers' hooks
+are not meant to be shared between threads.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import cv2
+import numpy as np
+from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+
+from mien.errors import MienError
+from mien.explain import list_explainers
+from mien.pipeline import Predictor
+from mien.render.heatmap import face_overlay
+from mien.render.plots import save_timeline
+from mien.types import Explanation, FacePrediction
+from mien.video import process_video, summarize_tracks, video_info
+from mien.vision.io import decode_image
+from mien.web.limits import BodyLimit, too_large_message
+from mien.web.results import RESULT_FILES, VideoResults
+from mien.web.schemas import ExplainResult, Health, PredictResult, VideoResult
+from mien.web.settings import WebSettings
+
+PAGE = Path(__file__).parent / "static"
+Upload = Annotated[
+    UploadFile, File(description="A photo (any format Pillow reads) or, for /api/video, a video.")
+]
+
+
+class SharedPredictor:
+    """A Predictor behind a lock: one request at a time uses the model."""
+
+    def __init__(self, predictor: Predictor):
+        self._predictor = predictor
+        self._lock = threading.Lock()
+
+    @property
+    def class_names(self) -> list[str]:
+        return self._predictor.class_names
+
+    def predict(self, image: np.ndarray) -> list[FacePrediction]:
+        with self._lock:
+            return self._predictor.predict(image)
+
+    def explain(self, image: np.ndarray, method: str, target: str | None, face: int) -> Explanation:
+        with self._lock:
+            return self._predictor.explain(image, method, target, face=face)[0]
+
+
+def create_app(predictor: Predictor, settings: WebSettings | None = None) -> FastAPI:
+    """The web app over one predictor; settings bound what clients may send."""
+    settings = settings or WebSettings()
+    shared = SharedPredictor(predictor)
+    results = VideoResults(settings.work_dir, settings.videos_kept)
+    app = FastAPI(
+        title="mien",
+        summary="Facial expressions in photos, videos and the camera, with explanations.",
+        docs_url=None,  # the interactive docs load scripts from a CDN; mien stays offline
+        redoc_url=None,
+    )
+    app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
+    app.state.results = results  # its temporary folder lives as long as the app
+
+    def read_upload(file: UploadFile) -> tuple[bytes, str]:
+        data = file.file.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise HTTPException(413, too_large_message(settings.max_upload_bytes))
+        return data, Path(file.filename or "upload").name[:100]
+
+    def read_photo(file: UploadFile) -> np.ndarray:
+        data, name = read_upload(file)
+        return decode_image(data, name, settings.max_pixels)
+
+    @app.exception_handler(MienError)
+    def bad_input(request: Request, err: MienError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(err)})
+
+    @app.exception_handler(cv2.error)
+    def undetectable(request: Request, err: cv2.error) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": f"face detection failed ({err.err})"})
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(PAGE / "index.html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> FileResponse:
+        if name not in STATIC_FILES:
+            raise HTTPException(404, "not found")
+        return FileResponse(PAGE / name, media_type=STATIC_FILES[name])
+
+    @app.get("/healthz")
+    def healthz() -> Health:
+        return Health(status="ok", classes=shared.class_names, methods=list_explainers(),
+                      max_upload_bytes=settings.max_upload_bytes)  # fmt: skip
+
+    @app.post("/api/predict")
+    def predict(file: Upload) -> PredictResult:
+        """Every face in a photo: its box, landmarks and the probability of every expression."""
+        image = read_photo(file)
+        faces = [face.to_dict() for face in shared.predict(image)]
+        return PredictResult(width=image.shape[1], height=image.shape[0], faces=faces)
+
+    @app.post("/api/explain")
+    def explain(
+        file: Upload,
+        face: Annotated[int, Form(description="Which face, as numbered in /api/predict's list.")] = 0,
+        method: Annotated[str, Form(description="One of /healthz's methods.")] = "saliency",
+        target: Annotated[str | None, Form(description="A class to explain instead of the label.")] = None,
+    ) -> ExplainResult:
+        """Where the model looked for one face: a map over the aligned face, as a picture and as numbers."""
+        image = read_photo(file)
+        explanation = shared.explain(image, method, target or None, face)
+        return ExplainResult(
+            face=face,
+            method=method,
+            target=explanation.target,
+            score=round(explanation.score, 4),
+            image=_png_data_url(face_overlay(explanation.aligned.crop, explanation.heat)),
+            map=np.round(explanation.heat, 3).tolist(),
+        )
+
+    @app.post("/api/video")
+    def video(file: Upload) -> VideoResult:
+        """Track faces through a short video: the annotated video, a timeline plot and a CSV."""
+        data, name = read_upload(file)
+        job, folder = results.new_job()
+        source = folder / "upload"
+        source.write_bytes(data)
+        try:
+            info = video_info(source)
+            if info.seconds > settings.max_video_seconds:
+                raise MienError(f"{name}: {info.seconds:.0f} s is longer than the limit of "
+                                f"{settings.max_video_seconds:g} s")  # fmt: skip
+            rows = process_video(shared, source, settings.video_every, folder / "annotated.webm",
+                                 folder / "faces.csv")  # fmt: skip
+            save_timeline(rows, shared.class_names, folder / "timeline.png")
+        except MienError as err:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise MienError(str(err).replace(str(source), name)) from None
+        finally:
+            source.unlink(missing_ok=True)
+        files = {Path(n).stem: f"/api/videos/{job}/{n}" for n in RESULT_FILES}
+        tracks = summarize_tracks(rows, shared.class_names)
+        return VideoResult(frames=info.frames, seconds=round(info.seconds, 2), tracks=tracks, files=files)
+
+    @app.get("/api/videos/{job}/{name}")
+    def video_file(job: str, name: str) -> FileResponse:
+        """A result of /api/video, by the URL it returned."""
+        path = results.find(job, name)
+        if path is None:
+            raise HTTPException(404, "no such result (results are kept for the newest videos only)")
+        return FileResponse(path, media_type=RESULT_FILES[name])
+
+    return app
+
+
+STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
+
+
+def _png_data_url(image: np.ndarray) -> str:
+    ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode()

@@ -1,0 +1,64 @@
+"""Bound request bodies: a client that sends more than the limit gets 413, and the app never holds
+more than the limit of its body, whether the client announced its length or not."""
+
+from __future__ import annotations
+
+import json
+
+MULTIPART_SLACK = 64 * 1024  # room for the multipart headers and form fields around the file
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: answer 413 to any request whose body is over the upload limit (plus slack)."""
+
+    def __init__(self, app, max_upload_bytes: int):
+        self.app = app
+        self.max_upload_bytes = max_upload_bytes
+        self.max_bytes = max_upload_bytes + MULTIPART_SLACK
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        exceeded = False
+
+        async def bounded_receive():
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    raise _TooLarge
+            return message
+
+        async def guarded_send(message) -> None:
+            if not exceeded:  # the app's answer to a cut-off body is replaced by the 413
+                await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded:
+            await self._refuse(send)
+
+    async def _refuse(self, send) -> None:
+        body = json.dumps({"detail": too_large_message(self.max_upload_bytes)}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def too_large_message(max_upload_bytes: int) -> str:
+    return f"upload over the limit of {max_upload_bytes / 1024 / 1024:g} MB"

@@ -1,0 +1,54 @@
+"""The shapes of the API's answers, which FastAPI turns into the OpenAPI schema at /openapi.json."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    classes: list[str] = Field(description="Class names in the model's order.")
+    methods: list[str] = Field(description="Explanation methods /api/explain accepts.")
+    max_upload_bytes: int
+
+
+class FaceResult(BaseModel):
+    box: list[float] = Field(description="[x, y, w, h] in pixels of the upright image.")
+    score: float = Field(description="The face detector's confidence.")
+    landmarks: dict[str, list[float]] | None = Field(
+        description="Eyes, nose and mouth corners, named from the subject's side."
+    )
+    label: str = Field(description="The most probable expression.")
+    compound: list[str] | None = Field(description="Two expressions shown about equally, when so.")
+    scores: dict[str, float] = Field(description="Probability of every class; they sum to 1.")
+
+
+class PredictResult(BaseModel):
+    width: int
+    height: int
+    faces: list[FaceResult] = Field(description="Every face found, in detection order.")
+
+
+class ExplainResult(BaseModel):
+    face: int = Field(description="Index of the face explained, as in /api/predict's list.")
+    method: str
+    target: str = Field(description="The class explained (the face's label unless one was asked for).")
+    score: float = Field(description="The model's probability for that class.")
+    image: str = Field(description="PNG data URL: the map over the aligned face.")
+    map: list[list[float]] = Field(description="The map itself on the aligned face, values in [0, 1].")
+
+
+class Track(BaseModel):
+    track: int
+    frames: int
+    start: float = Field(description="Seconds from the start of the video.")
+    end: float
+    dominant: str = Field(description="The label the track showed most often.")
+    mean_scores: dict[str, float]
+
+
+class VideoResult(BaseModel):
+    frames: int = Field(description="Frames read from the upload.")
+    seconds: float
+    tracks: list[Track]
+    files: dict[str, str] = Field(description="URLs of the annotated video, the timeline plot and the CSV.")

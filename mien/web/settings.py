@@ -1,0 +1,20 @@
+"""What the web app allows: upload sizes, image sizes, video lengths and how many results it keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mien.vision.io import DEFAULT_MAX_PIXELS
+
+MEGABYTE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    max_upload_bytes: int = 20 * MEGABYTE  # a larger upload is answered 413 before it is read
+    max_pixels: int = DEFAULT_MAX_PIXELS  # the same image-size limit as the command line
+    max_video_seconds: float = 120.0  # one request must not hold the model for long
+    video_every: int = 1  # use every Nth frame of an uploaded video
+    videos_kept: int = 20  # finished video results kept on disk; the oldest go first
+    work_dir: Path | None = None  # where video results live; a fresh temporary folder when None

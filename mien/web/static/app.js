@@ -1,0 +1,243 @@
+// mien's page: photos, explanations, videos and the live camera over the HTTP API (/openapi.json).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const DEFAULT_METHODS = ["saliency", "occlusion", "xrai"]; // fast and sharp on mien's models
+const CAMERA_WIDTH = 480; // frames are sent at most this wide: faster, and plenty for a webcam face
+const CAMERA_REQUESTS = 2; // in flight at once, so the network and the model overlap
+let server = { classes: [], methods: [] };
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+async function postFile(url, blob, name, fields = {}) {
+  const form = new FormData();
+  form.append("file", blob, name);
+  for (const [key, value] of Object.entries(fields)) form.append(key, value);
+  const response = await fetch(url, { method: "POST", body: form });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.detail || `the server answered ${response.status}`);
+  return body;
+}
+
+const percent = (value) => `${(100 * value).toFixed(0)}%`;
+
+function faceBoxes(container, result, onClick) {
+  container.replaceChildren();
+  result.faces.forEach((face, index) => {
+    const [x, y, w, h] = face.box;
+    const box = element("div", "face-box");
+    box.dataset.face = index;
+    Object.assign(box.style, {
+      left: `${(100 * x) / result.width}%`, top: `${(100 * y) / result.height}%`,
+      width: `${(100 * w) / result.width}%`, height: `${(100 * h) / result.height}%`,
+    });
+    box.append(element("span", "face-label", `${face.label} ${percent(face.scores[face.label])}`));
+    if (onClick) box.addEventListener("click", () => onClick(index));
+    container.append(box);
+  });
+}
+
+// ---- Photo ----------------------------------------------------------------------------------
+const photo = { file: null, result: null };
+
+async function showPhoto(file) {
+  photo.file = file;
+  $("photo-error").textContent = "";
+  $("photo-summary").textContent = "Looking for faces…";
+  $("explain-panel").hidden = true;
+  $("face-list").replaceChildren();
+  $("photo-boxes").replaceChildren();
+  try {
+    photo.result = await postFile("/api/predict", file, file.name);
+  } catch (err) {
+    $("photo-summary").textContent = "";
+    $("photo-stage").hidden = true;
+    $("photo-error").textContent = err.message;
+    return;
+  }
+  const url = URL.createObjectURL(file);
+  $("photo-image").src = url;
+  $("photo-stage").hidden = false;
+  const count = photo.result.faces.length;
+  $("photo-summary").textContent = count ? `${count} face${count > 1 ? "s" : ""}: click one to see why.`
+    : "No face found in this photo.";
+  faceBoxes($("photo-boxes"), photo.result, explainFace);
+  photo.result.faces.forEach((face, index) => $("face-list").append(faceCard(face, index)));
+}
+
+function faceCard(face, index) {
+  const card = element("div", "face-card");
+  card.dataset.face = index;
+  const extra = face.compound ? ` (with ${face.compound[1]})` : "";
+  card.append(element("strong", "", `Face ${index + 1}: ${face.label}${extra}`));
+  const ranked = Object.entries(face.scores).sort((a, b) => b[1] - a[1]);
+  ranked.forEach(([name, p], rank) => {
+    const bar = element("div", rank === 0 ? "bar top" : "bar");
+    const track = element("div", "track");
+    const fill = element("div", "fill");
+    fill.style.width = percent(p);
+    track.append(fill);
+    bar.append(element("span", "", name), track, element("span", "", percent(p)));
+    card.append(bar);
+  });
+  card.addEventListener("click", () => explainFace(index));
+  return card;
+}
+
+function explainFace(index) {
+  document.querySelectorAll(".face-box, .face-card").forEach((node) =>
+    node.classList.toggle("selected", Number(node.dataset.face) === index));
+  const face = photo.result.faces[index];
+  photo.face = index;
+  $("explain-title").textContent = `Face ${index + 1}: why ${face.label}?`;
+  const target = $("explain-target");
+  target.replaceChildren(...server.classes.map((name) => element("option", "", name)));
+  target.value = face.label;
+  $("explain-maps").replaceChildren();
+  $("explain-panel").hidden = false;
+  DEFAULT_METHODS.filter((m) => server.methods.includes(m)).forEach((m) => addMap(m));
+}
+
+async function addMap(method) {
+  const figure = element("figure");
+  const caption = element("figcaption", "", `${method}: computing…`);
+  figure.append(caption);
+  $("explain-maps").append(figure);
+  try {
+    const fields = { face: photo.face, method, target: $("explain-target").value };
+    const result = await postFile("/api/explain", photo.file, photo.file.name, fields);
+    const image = element("img");
+    image.src = result.image;
+    image.alt = `${method} map`;
+    figure.prepend(image);
+    caption.textContent = `${method}: ${result.target} (${percent(result.score)})`;
+  } catch (err) {
+    caption.textContent = `${method}: ${err.message}`;
+    caption.className = "error";
+  }
+}
+
+// ---- Video ----------------------------------------------------------------------------------
+async function processVideo(file) {
+  $("video-error").textContent = "";
+  $("video-results").hidden = true;
+  $("video-status").textContent = "Processing… this takes about as long as the video plays.";
+  try {
+    const result = await postFile("/api/video", file, file.name);
+    $("video-result").src = result.files.annotated;
+    $("video-timeline").src = result.files.timeline;
+    $("video-csv").href = result.files.faces;
+    $("video-tracks").replaceChildren(...result.tracks.map((t) => element("li", "",
+      `Track ${t.track}: ${t.frames} frames, ${t.start.toFixed(1)}–${t.end.toFixed(1)} s, mostly ${t.dominant}`)));
+    $("video-status").textContent = `${result.frames} frames, ${result.tracks.length} face track(s).`;
+    $("video-results").hidden = false;
+  } catch (err) {
+    $("video-status").textContent = "";
+    $("video-error").textContent = err.message;
+  }
+}
+
+// ---- Camera ---------------------------------------------------------------------------------
+const camera = { stream: null, running: false, done: [] };
+
+async function startCamera() {
+  $("camera-error").textContent = "";
+  try {
+    camera.stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+  } catch (err) {
+    $("camera-error").textContent = `No camera: ${err.message}`;
+    return;
+  }
+  const video = $("camera-video");
+  video.srcObject = camera.stream;
+  await video.play();
+  camera.running = true;
+  camera.done = [];
+  $("camera-start").disabled = true;
+  $("camera-stop").disabled = false;
+  for (let i = 0; i < CAMERA_REQUESTS; i++) labelFrames();
+}
+
+function stopCamera() {
+  camera.running = false;
+  if (camera.stream) camera.stream.getTracks().forEach((track) => track.stop());
+  $("camera-boxes").replaceChildren();
+  $("camera-start").disabled = false;
+  $("camera-stop").disabled = true;
+  $("camera-fps").textContent = "";
+}
+
+function grabFrame(video) {
+  const scale = Math.min(1, CAMERA_WIDTH / video.videoWidth);
+  const canvas = element("canvas");
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+}
+
+async function labelFrames() {
+  const video = $("camera-video");
+  while (camera.running) {
+    try {
+      const result = await postFile("/api/predict", await grabFrame(video), "frame.jpg");
+      if (!camera.running) break;
+      faceBoxes($("camera-boxes"), result);
+      const now = performance.now();
+      camera.done = camera.done.filter((t) => now - t < 2000).concat(now);
+      const rate = camera.done.length / Math.min(2, (now - camera.done[0]) / 1000 || 1);
+      $("camera-fps").textContent = `${rate.toFixed(1)} frames labelled per second`;
+      $("camera-fps").dataset.rate = rate.toFixed(2);
+    } catch (err) {
+      $("camera-error").textContent = err.message;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+// ---- Wiring ---------------------------------------------------------------------------------
+function showPanel(id) {
+  document.querySelectorAll(".tab").forEach((tab) => tab.classList.toggle("active", tab.dataset.panel === id));
+  document.querySelectorAll(".panel").forEach((panel) => { panel.hidden = panel.id !== id; });
+  if (id !== "camera-panel" && camera.running) stopCamera();
+}
+
+async function connect() {
+  try {
+    server = await (await fetch("/healthz")).json();
+    $("server-status").textContent = `ready: ${server.classes.length} expressions`;
+  } catch (err) {
+    $("server-status").textContent = "the server does not answer";
+  }
+  $("explain-methods").replaceChildren(...server.methods.map((method) => {
+    const button = element("button", "", method);
+    button.addEventListener("click", () => addMap(method));
+    return button;
+  }));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => showPanel(tab.dataset.panel)));
+  $("photo-input").addEventListener("change", (e) => e.target.files[0] && showPhoto(e.target.files[0]));
+  $("video-input").addEventListener("change", (e) => e.target.files[0] && processVideo(e.target.files[0]));
+  $("explain-target").addEventListener("change", () => {
+    $("explain-maps").replaceChildren();
+    DEFAULT_METHODS.filter((m) => server.methods.includes(m)).forEach((m) => addMap(m));
+  });
+  const zone = $("drop-zone");
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer.files[0]) showPhoto(e.dataTransfer.files[0]);
+  });
+  $("camera-start").addEventListener("click", startCamera);
+  $("camera-stop").addEventListener("click", stopCamera);
+  connect();
+});
