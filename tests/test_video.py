@@ -1,6 +1,5 @@
 import csv
 
-import cv2
 import numpy as np
 import pytest
 from skimage import data
@@ -8,6 +7,7 @@ from skimage import data
 from mien.pipeline import Predictor
 from mien.types import Box, Face, FacePrediction
 from mien.video import FaceTracker, Frame, iou, process_video, read_frames, recognise_stream, summarize_tracks
+from tests.media import moving_face_video
 
 CLASSES = ["a", "b"]
 
@@ -31,18 +31,6 @@ def test_tracker_keeps_ids_and_smooths_probabilities():
     assert second[1].smoothed["a"] == pytest.approx(0.5)  # half of the past 1.0, half of the new 0.0
     third = tracker.update([prediction(1000, 1.0)], CLASSES)
     assert third[0].track == 3
-
-
-def moving_face_video(path, frames=6, size=(640, 480)):
-    face = data.astronaut()[40:200, 150:300]  # (160, 150, 3)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, size)
-    for index in range(frames):
-        canvas = np.full((size[1], size[0], 3), 90, np.uint8)
-        x = 100 + 20 * index
-        canvas[150:310, x : x + 150] = face
-        writer.write(cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
-    writer.release()
-    return path
 
 
 def test_the_stream_loop_runs_on_frames_from_a_list(untrained_checkpoint):

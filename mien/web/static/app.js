@@ -6,6 +6,7 @@ const DEFAULT_METHODS = ["saliency", "occlusion", "xrai"]; // fast and sharp on 
 const CAMERA_WIDTH = 480; // frames are sent at most this wide: faster, and plenty for a webcam face
 const CAMERA_REQUESTS = 2; // in flight at once, so the network and the model overlap
 let server = { classes: [], methods: [] };
+let serverReady = Promise.resolve(); // becomes connect(): what /healthz said, before any explanation
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -89,7 +90,8 @@ function faceCard(face, index) {
   return card;
 }
 
-function explainFace(index) {
+async function explainFace(index) {
+  await serverReady;
   document.querySelectorAll(".face-box, .face-card").forEach((node) =>
     node.classList.toggle("selected", Number(node.dataset.face) === index));
   const face = photo.result.faces[index];
@@ -143,7 +145,7 @@ async function processVideo(file) {
 }
 
 // ---- Camera ---------------------------------------------------------------------------------
-const camera = { stream: null, running: false, done: [] };
+const camera = { stream: null, running: false, done: [], lastFrame: -1 };
 
 async function startCamera() {
   $("camera-error").textContent = "";
@@ -158,6 +160,7 @@ async function startCamera() {
   await video.play();
   camera.running = true;
   camera.done = [];
+  camera.lastFrame = -1;
   $("camera-start").disabled = true;
   $("camera-stop").disabled = false;
   for (let i = 0; i < CAMERA_REQUESTS; i++) labelFrames();
@@ -181,10 +184,25 @@ function grabFrame(video) {
   return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
 }
 
+// Resolves when the camera shows a frame no request has taken yet, so that the rate counts
+// distinct frames (it can never beat the camera's own frame rate).
+async function newFrame(video) {
+  if (!("requestVideoFrameCallback" in video)) return;
+  for (;;) {
+    const frame = await new Promise((resolve) =>
+      video.requestVideoFrameCallback((now, metadata) => resolve(metadata.presentedFrames)));
+    if (frame > camera.lastFrame) {
+      camera.lastFrame = frame;
+      return;
+    }
+  }
+}
+
 async function labelFrames() {
   const video = $("camera-video");
   while (camera.running) {
     try {
+      await newFrame(video);
       const result = await postFile("/api/predict", await grabFrame(video), "frame.jpg");
       if (!camera.running) break;
       faceBoxes($("camera-boxes"), result);
@@ -239,5 +257,5 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("camera-start").addEventListener("click", startCamera);
   $("camera-stop").addEventListener("click", stopCamera);
-  connect();
+  serverReady = connect();
 });

@@ -1,0 +1,117 @@
+"""The page in a real browser: headless Chromium (Debian's) driven by Playwright, against the app
+served in-process with the shipped model. Skips where Chromium or Playwright is missing."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from mien.pipeline import Predictor
+from mien.web import create_app
+from tests.media import moving_face_frames, moving_face_video, write_y4m
+
+pytestmark = pytest.mark.browser
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "astronaut.jpg"
+CHROMIUM = Path(os.environ.get("MIEN_CHROMIUM", "/usr/bin/chromium"))
+QUIET = [  # this machine has no internet: Chromium must not try to reach Google's services
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run", "--disable-gpu", "--disable-quic",
+]  # fmt: skip
+LABEL = re.compile(r"^(angry|disgust|fear|happy|neutral|sad|surprise) \d+%$")
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    server = uvicorn.Server(uvicorn.Config(create_app(Predictor.default()), host="127.0.0.1", port=0,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh (or set MIEN_CHROMIUM)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    camera = write_y4m(tmp_path_factory.mktemp("camera") / "camera.y4m", moving_face_frames(10), fps=30)
+    fake_camera = ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={camera}",
+                   "--use-fake-ui-for-media-stream"]  # fmt: skip
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=QUIET + fake_camera)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    context = browser.new_context(permissions=["camera"])
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server_url)
+    yield page
+    context.close()
+
+
+def test_a_photo_shows_each_face_labelled_and_its_explanations(page):
+    from playwright.sync_api import expect
+
+    page.set_input_files("#photo-input", EXAMPLE)
+    labels = page.locator("#photo-boxes .face-label")
+    expect(labels).to_have_count(1)
+    expect(labels.first).to_have_text(LABEL)
+    assert labels.first.inner_text().startswith("happy")  # the shipped model on the astronaut's smile
+    expect(page.locator(".face-card .bar")).to_have_count(7)
+    page.locator("#photo-boxes .face-box").first.click()
+    maps = page.locator("#explain-maps img")
+    expect(maps).to_have_count(3)
+    expect(page.locator("#explain-maps figcaption").first).to_have_text(re.compile(r"^\w+: happy \(\d+%\)$"))
+
+
+def test_a_file_that_is_not_a_photo_gets_the_reason(page, tmp_path):
+    from playwright.sync_api import expect
+
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a picture")
+    page.set_input_files("#photo-input", fake)
+    expect(page.locator("#photo-error")).to_have_text("holiday.jpg: not an image (unknown format)")
+
+
+def test_a_video_comes_back_annotated_with_its_timeline(page, tmp_path):
+    from playwright.sync_api import expect
+
+    page.click("button[data-panel=video-panel]")
+    page.set_input_files("#video-input", moving_face_video(tmp_path / "clip.mp4", frames=8))
+    expect(page.locator("#video-results")).to_be_visible()
+    expect(page.locator("#video-tracks li")).to_have_count(1)
+    page.wait_for_function("document.getElementById('video-result').readyState >= 1")  # Chromium plays it
+    duration = page.evaluate("document.getElementById('video-result').duration")
+    assert duration == pytest.approx(0.8, abs=0.15)
+    page.wait_for_function("document.getElementById('video-timeline').naturalWidth > 0")
+
+
+def test_the_camera_shows_labels_over_the_live_picture(page):
+    from playwright.sync_api import expect
+
+    page.click("button[data-panel=camera-panel]")
+    page.click("#camera-start")
+    expect(page.locator("#camera-boxes .face-label").first).to_have_text(LABEL)
+    time.sleep(4)  # let the rate settle over its two-second window
+    rate = float(page.locator("#camera-fps").get_attribute("data-rate"))
+    print(f"live camera: {rate:.1f} frames labelled per second")
+    assert rate > 2
+    page.click("#camera-stop")
+    expect(page.locator("#camera-boxes .face-label")).to_have_count(0)
