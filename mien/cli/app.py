@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from mien.backends import BACKENDS
 from mien.errors import MienError
-from mien.runtime import PRECISIONS
+from mien.runtime import INFERENCE_PRECISIONS
 from mien.vision.detect import list_detectors
 
 
@@ -17,8 +18,11 @@ def predictor_options(command):
     options = [
         click.option("--checkpoint", type=click.Path(path_type=Path), help="Instead of the shipped model."),
         click.option("--tta", is_flag=True, help="Average over flips and shifted crops (slower)."),
-        click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
-                     help="auto: bf16 where the CPU has it in hardware, else fp32."),
+        click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
+                     help="auto: ONNX Runtime for the shipped model (faster; no PyTorch), else PyTorch."),
+        click.option("--precision", type=click.Choice(INFERENCE_PRECISIONS), default="auto",
+                     help="auto: the shipped model in int8 on ONNX Runtime; on PyTorch bf16 where the CPU "
+                          "has it in hardware, else fp32."),
         click.option("--detector", type=click.Choice(list_detectors()), default="yunet", show_default=True,
                      help="Face detector."),
     ]  # fmt: skip
@@ -36,10 +40,12 @@ data_option = click.option(
 )
 
 
-def load_predictor(checkpoint: Path | None, **options):
+def load_predictor(checkpoint: Path | None, backend: str, **options):
     from mien.pipeline import Predictor
 
-    return Predictor.from_checkpoint(checkpoint, **options) if checkpoint else Predictor.default(**options)
+    if checkpoint:
+        return Predictor.from_checkpoint(checkpoint, backend, **options)
+    return Predictor.default(backend, **options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

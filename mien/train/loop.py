@@ -15,6 +15,7 @@ from tqdm import tqdm
 from mien.config import AugmentConfig, PreprocessConfig, TrainConfig
 from mien.data.augment import augment_batch, mixup
 from mien.data.loaders import batches, epoch_order, to_model_input
+from mien.vision.preprocess import tta_views
 
 
 @dataclass
@@ -107,27 +108,16 @@ def predict_probabilities(
     model.eval()
     outputs = []
     for start in range(0, len(images), batch_size):
-        batch = to_model_input(images[start : start + batch_size], preprocess)
+        batch = np.asarray(images[start : start + batch_size])
         views = tta_views(batch) if tta else [batch]
         with autocast(bf16):
             probs = [
-                F.softmax(model(v.contiguous(memory_format=torch.channels_last)).float(), dim=1)
+                F.softmax(model(to_model_input(np.ascontiguousarray(v), preprocess)
+                                .contiguous(memory_format=torch.channels_last)).float(), dim=1)
                 for v in views
-            ]
+            ]  # fmt: skip
         outputs.append(torch.stack(probs).mean(dim=0))
     return torch.cat(outputs).numpy() if outputs else np.zeros((0, 0), np.float32)
-
-
-def tta_views(batch: torch.Tensor, shift: int = 2) -> list[torch.Tensor]:
-    """The batch, its mirror, and both shifted by ``shift`` pixels in four directions (edge padded)."""
-    views = []
-    for image in (batch, batch.flip(-1)):
-        padded = F.pad(image, (shift,) * 4, mode="replicate")
-        side_h, side_w = image.shape[-2:]
-        views.append(image)
-        for dy, dx in ((0, 0), (0, 2 * shift), (2 * shift, 0), (2 * shift, 2 * shift)):
-            views.append(padded[..., dy : dy + side_h, dx : dx + side_w])
-    return views
 
 
 def autocast(enabled: bool):

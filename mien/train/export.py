@@ -1,0 +1,130 @@
+"""Export a checkpoint to ONNX: fp32, or int8 calibrated on training faces; and check the result.
+
+The ONNX file describes itself as a checkpoint does (class names, preprocessing, precision, in the
+model's metadata), so the onnx backend needs nothing else and never imports PyTorch.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from mien.atomic import atomic_path
+from mien.backends.onnx_backend import OnnxClassifier
+from mien.backends.torch_backend import TorchClassifier
+from mien.data.loaders import to_model_input
+from mien.errors import MienError
+from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
+
+OPSET = 17
+PARITY_LIMIT = 1e-4  # largest allowed difference in any probability, fp32 export against PyTorch
+
+
+class _Probabilities(nn.Module):
+    """The classifier with its softmax, so that the exported graph answers probabilities."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, faces):
+        return torch.softmax(self.model(faces), dim=1)
+
+
+def export_onnx(checkpoint_path: Path, out: Path, calibration_faces: np.ndarray | None = None) -> str:
+    """Write the checkpoint's model as ONNX; int8 when calibration faces (N, S, S uint8) are given.
+    Returns the precision written."""
+    checkpoint = load_checkpoint(checkpoint_path)
+    model = _Probabilities(model_from_checkpoint(checkpoint)).eval()
+    size = int(checkpoint["preprocess"]["size"])
+    precision = "fp32" if calibration_faces is None else "int8"
+    with tempfile.TemporaryDirectory() as scratch, atomic_path(out) as tmp:
+        fp32 = Path(scratch) / "fp32.onnx"
+        _export_fp32(model, size, fp32)
+        graph = (
+            fp32
+            if calibration_faces is None
+            else _quantize(fp32, Path(scratch), calibration_faces, checkpoint)
+        )
+        exported = onnx.load(str(graph))
+        description = {key: checkpoint[key] for key in ("class_names", "preprocess", "model")}
+        description.update(precision=precision, source=Path(checkpoint_path).name)
+        exported.metadata_props.add(key="mien", value=json.dumps(description))
+        onnx.save(exported, str(tmp))
+    return precision
+
+
+def _export_fp32(model: nn.Module, size: int, path: Path) -> None:
+    axes = {"faces": {0: "batch"}, "probabilities": {0: "batch"}}  # any batch size
+    with warnings.catch_warnings():  # the TorchScript exporter's deprecation notice: not actionable here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        example = (torch.zeros(1, 1, size, size),)
+        torch.onnx.export(model, example, str(path), dynamo=False, opset_version=OPSET, input_names=["faces"],
+                          output_names=["probabilities"], dynamic_axes=axes)  # fmt: skip
+
+
+def _quantize(fp32: Path, scratch: Path, faces: np.ndarray, checkpoint: dict) -> Path:
+    """Static int8 quantisation (weights per channel, activations calibrated by their range)."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Batches(CalibrationDataReader):
+        def __init__(self):
+            inputs = to_model_input(faces, checkpoint["preprocess"]).numpy()
+            self._batches = iter({"faces": inputs[i : i + 64]} for i in range(0, len(inputs), 64))
+
+        def get_next(self):
+            return next(self._batches, None)
+
+    prepared, quantized = scratch / "prepared.onnx", scratch / "int8.onnx"
+    quant_pre_process(str(fp32), str(prepared))
+    quantize_static(str(prepared), str(quantized), Batches(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)  # fmt: skip
+    return quantized
+
+
+def compare_with_torch(checkpoint_path: Path, onnx_path: Path, faces: np.ndarray) -> dict:
+    """How far the exported model's probabilities are from PyTorch's (fp32) on the same faces."""
+    reference = TorchClassifier.from_checkpoint(checkpoint_path, precision="fp32").probabilities(faces)
+    exported = OnnxClassifier(onnx_path).probabilities(faces)
+    return {
+        "faces": len(faces),
+        "max_abs_difference": float(np.abs(reference - exported).max()),
+        "same_label": float((reference.argmax(axis=1) == exported.argmax(axis=1)).mean()),
+    }
+
+
+def export_and_check(
+    checkpoint_path: Path, out: Path, int8: bool, data_path: Path | None, faces: int = 500
+) -> dict:
+    """Export, then compare with PyTorch on ``faces`` PublicTest faces of data_path (synthetic faces
+    without it); int8 is calibrated on 1,024 Training faces and needs data_path."""
+    from mien.data.cache import load_fer2013
+    from mien.data.loaders import stratified_subset
+    from mien.data.synthetic import make_faces
+
+    if data_path is None:
+        if int8:
+            raise MienError("int8 export calibrates on real faces: give the FER2013 folder with --data")
+        check_faces, source = make_faces({"PublicTest": faces}, seed=0)[0], "synthetic"
+        calibration = None
+    else:
+        dataset = load_fer2013(data_path)
+        public, training = dataset.select("PublicTest"), dataset.select("Training")
+        check_faces, source = (
+            public.images[stratified_subset(public.labels, faces, seed=0)[:faces]],
+            "PublicTest",
+        )
+        calibration = training.images[stratified_subset(training.labels, 1024, seed=0)] if int8 else None
+    precision = export_onnx(checkpoint_path, out, calibration)
+    parity = compare_with_torch(checkpoint_path, out, check_faces)
+    passed = parity["max_abs_difference"] < PARITY_LIMIT if precision == "fp32" else None
+    return {"out": str(out), "precision": precision, "bytes": out.stat().st_size, "checked_on": source,
+            "limit": PARITY_LIMIT, "passed": passed, **parity}  # fmt: skip

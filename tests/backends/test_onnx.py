@@ -1,0 +1,129 @@
+"""The ONNX export and backend: parity with PyTorch, self-description, and no PyTorch at run time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from click.testing import CliRunner
+from skimage import data
+
+from mien.backends import load_classifier
+from mien.backends.onnx_backend import OnnxClassifier
+from mien.backends.torch_backend import TorchClassifier
+from mien.cli import cli
+from mien.data.synthetic import make_faces
+from mien.errors import MienError
+from mien.pipeline import SHIPPED_ONNX, SHIPPED_WEIGHTS, Predictor
+from mien.train.export import PARITY_LIMIT, export_and_check, export_onnx
+
+
+@pytest.fixture(scope="module")
+def faces() -> np.ndarray:
+    return make_faces({"PublicTest": 64}, seed=1)[0]
+
+
+def test_an_export_matches_pytorch_and_describes_itself(untrained_checkpoint, tmp_path, faces):
+    report = export_and_check(
+        untrained_checkpoint, tmp_path / "model.onnx", int8=False, data_path=None, faces=64
+    )
+    assert report["passed"] and report["max_abs_difference"] < PARITY_LIMIT and report["same_label"] == 1.0
+    classifier = load_classifier(tmp_path / "model.onnx")
+    assert isinstance(classifier, OnnxClassifier) and classifier.precision == "fp32"
+    assert classifier.class_names[3] == "happy" and classifier.preprocess["size"] == 48
+    assert classifier.probabilities(faces).sum(axis=1) == pytest.approx(np.ones(len(faces)), abs=1e-5)
+
+
+def test_test_time_augmentation_is_the_same_on_both_backends(faces):
+    torch_probs = TorchClassifier.from_checkpoint(SHIPPED_WEIGHTS, tta=True, precision="fp32").probabilities(
+        faces
+    )
+    averaged = OnnxClassifier(SHIPPED_ONNX["fp32"], tta=True).probabilities(faces)
+    plain = OnnxClassifier(SHIPPED_ONNX["fp32"]).probabilities(faces)
+    assert np.abs(torch_probs - averaged).max() < PARITY_LIMIT
+    assert np.abs(plain - averaged).max() > 1e-2  # the views really were averaged
+
+
+def test_int8_export_is_calibrated_on_real_training_faces(untrained_checkpoint, tmp_path, small_folder):
+    with pytest.raises(MienError, match="int8 export calibrates on real faces"):
+        export_and_check(untrained_checkpoint, tmp_path / "q.onnx", int8=True, data_path=None)
+    report = export_and_check(
+        untrained_checkpoint, tmp_path / "q.onnx", int8=True, data_path=small_folder, faces=30
+    )
+    assert report["precision"] == "int8" and report["passed"] is None and report["checked_on"] == "PublicTest"
+    assert report["bytes"] < 0.4 * (tmp_path / "q.onnx").stat().st_size / 0.25  # about a quarter of fp32's
+    assert load_classifier(tmp_path / "q.onnx").precision == "int8"
+
+
+def test_the_shipped_onnx_models_are_exports_of_the_shipped_checkpoint(faces):
+    reference = TorchClassifier.from_checkpoint(SHIPPED_WEIGHTS, precision="fp32").probabilities(faces)
+    fp32 = OnnxClassifier(SHIPPED_ONNX["fp32"]).probabilities(faces)
+    assert np.abs(reference - fp32).max() < PARITY_LIMIT  # a retrained .pt needs `mien export` again
+    int8 = OnnxClassifier(SHIPPED_ONNX["int8"])
+    assert int8.precision == "int8"
+    assert (int8.probabilities(faces).argmax(axis=1) == reference.argmax(axis=1)).mean() > 0.9
+
+
+def test_predicting_on_onnx_never_imports_torch():
+    script = (
+        "import sys; from mien.pipeline import Predictor; from skimage import data; "
+        "p = Predictor.default(backend='onnx'); faces = p.predict(data.astronaut()); "
+        "print(faces[0].label, p.classifier.precision, 'torch' in sys.modules)"
+    )
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["happy", "int8", "False"]
+
+
+def test_the_default_backend_is_onnx_and_explanations_still_work():
+    predictor = Predictor.default()
+    assert isinstance(predictor.classifier, OnnxClassifier)
+    [explanation] = predictor.explain(data.astronaut(), method="saliency")
+    assert explanation.target == explanation.prediction.label  # the label shown is the one explained
+    assert explanation.heat.shape == (48, 48)
+
+
+def test_backend_and_model_file_must_agree(untrained_checkpoint, tmp_path):
+    with pytest.raises(MienError, match="make one with `mien export"):
+        Predictor.from_checkpoint(untrained_checkpoint, backend="onnx")
+    export_onnx(untrained_checkpoint, tmp_path / "model.onnx")
+    with pytest.raises(MienError, match="not ONNX files"):
+        Predictor.from_checkpoint(tmp_path / "model.onnx", backend="torch")
+    with pytest.raises(MienError, match="explanations need this model's PyTorch checkpoint"):
+        Predictor.from_checkpoint(tmp_path / "model.onnx").explain(data.astronaut())
+
+
+def test_an_onnx_file_not_made_by_mien_is_refused(tmp_path):
+    graph = onnx.helper.make_graph(
+        [onnx.helper.make_node("Identity", ["x"], ["y"])], "plain",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])],
+    )  # fmt: skip
+    onnx.save(onnx.helper.make_model(graph), str(tmp_path / "plain.onnx"))
+    with pytest.raises(MienError, match="not exported by mien"):
+        OnnxClassifier(tmp_path / "plain.onnx")
+    (tmp_path / "broken.onnx").write_bytes(b"not a model")
+    with pytest.raises(MienError, match="not a readable ONNX model"):
+        OnnxClassifier(tmp_path / "broken.onnx")
+
+
+def test_export_predict_and_evaluate_from_the_command_line(untrained_checkpoint, tmp_path, small_folder):
+    runner = CliRunner()
+    out = tmp_path / "model.onnx"
+    arguments = ["--out", str(out), "--data", str(small_folder), "--faces", "20", "--json"]
+    result = runner.invoke(cli, ["export", str(untrained_checkpoint), *arguments])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["passed"] is True
+    result = runner.invoke(cli, ["evaluate", str(out), "--data", str(small_folder), "--split", "public",
+                                 "--out", str(tmp_path / "eval"), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["precision"] == "fp32"
+    image = tmp_path / "astronaut.png"
+    from PIL import Image
+
+    Image.fromarray(data.astronaut()).save(image)
+    result = runner.invoke(cli, ["predict", str(image), "--checkpoint", str(out), "--json"])
+    assert result.exit_code == 0 and len(json.loads(result.stdout)["faces"]) == 1
