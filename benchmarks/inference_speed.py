@@ -2,20 +2,29 @@
 
     .venv/bin/python benchmarks/inference_speed.py [--batch 256] [--repeats 7]
 
-Times each classifier's `probabilities` (scaling + forward + softmax) on random crops, one face at
-a time and in batches. Ratios are against PyTorch fp32 of the same model, measured in the same run.
+Times each classifier's `probabilities` (scaling + forward + softmax) one face at a time and in
+batches, on FER2013 PublicTest faces (../shared/fer2013 or $MIEN_FER2013; synthetic faces without
+it: the int8+fp32 cascade's speed depends on how many faces are near-ties). Ratios are against
+PyTorch fp32 of the same model, measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
+from pathlib import Path
 
+import cv2
 import numpy as np
 
 from mien.backends import load_classifier
+from mien.backends.cascade import CascadeClassifier
+from mien.data.synthetic import make_faces
 from mien.pipeline import SHIPPED_ONNX, SHIPPED_WEIGHTS
+
+FER2013 = Path(os.environ.get("MIEN_FER2013", Path(__file__).resolve().parents[2] / "shared" / "fer2013"))
 
 TARGET_FACES_PER_SECOND = 3000  # batched, on this 2-core machine
 CLASSIFIERS = [  # (name, model file, precision)
@@ -23,7 +32,21 @@ CLASSIFIERS = [  # (name, model file, precision)
     ("torch bf16", SHIPPED_WEIGHTS, "bf16"),
     ("onnx fp32", SHIPPED_ONNX["fp32"], "auto"),
     ("onnx int8", SHIPPED_ONNX["int8"], "auto"),
+    ("onnx int8+fp32 cascade (the default)", None, None),
 ]
+
+
+def classifier_for(path, precision):
+    if path is None:
+        return CascadeClassifier(load_classifier(SHIPPED_ONNX["int8"]), load_classifier(SHIPPED_ONNX["fp32"]))
+    return load_classifier(path, precision=precision)
+
+
+def real_faces(count: int) -> np.ndarray:
+    files = sorted((FER2013 / "test").rglob("PublicTest_*.jpg"))[:count]
+    if len(files) < count:
+        return make_faces({"PublicTest": count}, seed=0)[0][:count]
+    return np.stack([cv2.imread(str(f), cv2.IMREAD_GRAYSCALE) for f in files])
 
 
 def faces_per_second(classifier, crops: np.ndarray, batch: int, repeats: int) -> float:
@@ -42,20 +65,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    crops = np.random.default_rng(0).integers(0, 256, (args.batch, 48, 48), dtype=np.uint8)
+    crops = real_faces(args.batch)
     rows = []
     for name, path, precision in CLASSIFIERS:
-        classifier = load_classifier(path, precision=precision)
+        classifier = classifier_for(path, precision)
         batched = faces_per_second(classifier, crops, args.batch, args.repeats)
         single = faces_per_second(classifier, crops[:64], 1, args.repeats)
         rows.append((name, single, batched))
     baseline = rows[0][2]
-    print(f"{'classifier':<12}{'1 face':>10}{f'batch {args.batch}':>11}{'vs torch fp32':>15}  (faces/s)")
+    print(f"{'classifier':<38}{'1 face':>10}{f'batch {args.batch}':>11}{'vs torch fp32':>15}  (faces/s)")
     for name, single, batched in rows:
-        print(f"{name:<12}{single:>10.0f}{batched:>11.0f}{batched / baseline:>14.2f}x")
-    best = max(rows, key=lambda row: row[2])
-    verdict = "meets" if best[2] >= TARGET_FACES_PER_SECOND else "misses"
-    print(f"fastest: {best[0]}, which {verdict} the target of {TARGET_FACES_PER_SECOND} faces/s batched")
+        print(f"{name:<38}{single:>10.0f}{batched:>11.0f}{batched / baseline:>14.2f}x")
+    default = rows[-1][2]
+    verdict = "meets" if default >= TARGET_FACES_PER_SECOND else "misses"
+    print(f"the default {verdict} the target of {TARGET_FACES_PER_SECOND} faces/s batched")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ only when the classifier or an explanation needs it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from mien.backends import Classifier, load_classifier, onnxruntime_available
+from mien.backends.cascade import CascadeClassifier
 from mien.errors import MienError
 from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
 from mien.vision.align import AlignedFace, align_face
@@ -24,9 +26,23 @@ from mien.vision.preprocess import to_face_crop
 WEIGHTS = Path(__file__).parent / "weights"
 SHIPPED_WEIGHTS = WEIGHTS / "vgg_s.pt"  # the PyTorch checkpoint: training, evaluation, explanations
 SHIPPED_ONNX = {"fp32": WEIGHTS / "vgg_s.onnx", "int8": WEIGHTS / "vgg_s.int8.onnx"}  # `mien export` of it
-# Chosen on PublicTest (docs/model_card.md): int8 is as accurate as fp32 for plain predictions and
-# three times as fast; with test-time augmentation fp32 is a little more accurate, so TTA uses it.
-DEFAULT_ONNX_PRECISION = {False: "int8", True: "fp32"}  # by tta
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _shipped(path: Path) -> Path:
+    if not path.is_file():
+        raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
+    return path
 
 
 class Predictor:
@@ -77,21 +93,20 @@ class Predictor:
         cls, backend: str = "auto", tta: bool = False, precision: str = "auto", detector: str = "yunet"
     ):
         """The model that ships inside the package (no download): on ONNX Runtime where it is
-        installed (faster, and PyTorch is never imported), else on PyTorch."""
+        installed (faster, and PyTorch is never imported), else on PyTorch. On ONNX Runtime the
+        default is the int8 model with the fp32 one re-answering its near-ties (CascadeClassifier):
+        fp32's labels at most of int8's speed."""
         if backend == "auto":
             backend = "onnx" if onnxruntime_available() and precision != "bf16" else "torch"
-        if backend == "onnx":
-            chosen = DEFAULT_ONNX_PRECISION[tta] if precision == "auto" else precision
-            if chosen not in SHIPPED_ONNX:
-                raise MienError(
-                    f"the shipped ONNX models run in {' or '.join(SHIPPED_ONNX)}, not {precision}"
-                )
-            path, precision = SHIPPED_ONNX[chosen], "auto"
-        else:
-            path = SHIPPED_WEIGHTS
-        if not path.is_file():
-            raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
-        return cls(load_classifier(path, tta, precision), detector, checkpoint=SHIPPED_WEIGHTS)
+        if backend == "torch":
+            return cls(load_classifier(_shipped(SHIPPED_WEIGHTS), tta, precision), detector, SHIPPED_WEIGHTS)
+        if precision not in ("auto", *SHIPPED_ONNX):
+            raise MienError(f"the shipped ONNX models run in {' or '.join(SHIPPED_ONNX)}, not {precision}")
+        if precision != "auto" or tta:  # with TTA an int8 first pass would save little: fp32 alone
+            chosen = "fp32" if precision == "auto" else precision
+            return cls(load_classifier(_shipped(SHIPPED_ONNX[chosen]), tta), detector, SHIPPED_WEIGHTS)
+        fast, exact = (load_classifier(_shipped(SHIPPED_ONNX[p])) for p in ("int8", "fp32"))
+        return cls(CascadeClassifier(fast, exact), detector, SHIPPED_WEIGHTS)
 
     @property
     def class_names(self) -> list[str]:
@@ -185,19 +200,27 @@ class Predictor:
     ) -> Iterator[ImageResult]:
         """One result per image file (folders are searched recursively), in input order.
 
-        Files are classified in batches; a file that cannot be read gets an error and the
-        others go on.
+        Files are classified in batches while the next batch is read; a file that cannot be read
+        gets an error and the others go on.
         """
-        pending: list[tuple[str, np.ndarray | None, str | None]] = []
-        for path in list_images(inputs):
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            reading = None
+            for chunk in _chunks(list_images(inputs), batch_size):
+                following = reader.submit(self._read_files, chunk)  # one batch ahead, never more
+                if reading is not None:
+                    yield from self._classify_pending(reading.result())
+                reading = following
+            if reading is not None:
+                yield from self._classify_pending(reading.result())
+
+    def _read_files(self, paths: list[Path]) -> list[tuple[str, np.ndarray | None, str | None]]:
+        pending = []
+        for path in paths:
             try:
                 pending.append((str(path), read_image(path, self.max_pixels), None))
             except MienError as err:
                 pending.append((str(path), None, str(err)))
-            if len(pending) == batch_size:
-                yield from self._classify_pending(pending)
-                pending = []
-        yield from self._classify_pending(pending)
+        return pending
 
     def _classify_pending(self, pending) -> Iterator[ImageResult]:
         crops = [to_face_crop(image, self.input_size) for _, image, _ in pending if image is not None]

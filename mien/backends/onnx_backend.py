@@ -23,6 +23,8 @@ class OnnxClassifier:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads  # 0: one per core
         options.log_severity_level = 3  # errors only
+        # Idle threads sleep instead of spinning: the face detector needs the same cores between calls.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]

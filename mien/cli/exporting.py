@@ -15,7 +15,7 @@ from mien.cli.app import cli
 @click.argument("checkpoint", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "file_format", type=click.Choice(["onnx"]), default="onnx", show_default=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write (.onnx).")
-@click.option("--int8", is_flag=True, help="Quantise to int8 (calibrated on 1,024 Training faces of --data).")
+@click.option("--int8", is_flag=True, help="Quantise to int8 (calibrated on 4,096 Training faces of --data).")
 @click.option("--data", "data_path", type=click.Path(path_type=Path),
               help="FER2013: PublicTest faces for the check, Training faces to calibrate int8.")  # fmt: skip
 @click.option("--faces", default=500, show_default=True, help="Faces the check compares on.")

@@ -25,6 +25,9 @@ from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
 
 OPSET = 17
 PARITY_LIMIT = 1e-4  # largest allowed difference in any probability, fp32 export against PyTorch
+# Training faces that calibrate int8 activation ranges: 4,096 gave 99.1% label agreement with fp32
+# on 4,000 other Training faces, 1,024 gave 98.8% (no test face is used to choose).
+CALIBRATION_FACES = 4096
 
 
 class _Probabilities(nn.Module):
@@ -105,7 +108,7 @@ def export_and_check(
     checkpoint_path: Path, out: Path, int8: bool, data_path: Path | None, faces: int = 500
 ) -> dict:
     """Export, then compare with PyTorch on ``faces`` PublicTest faces of data_path (synthetic faces
-    without it); int8 is calibrated on 1,024 Training faces and needs data_path."""
+    without it); int8 is calibrated on CALIBRATION_FACES Training faces and needs data_path."""
     from mien.data.cache import load_fer2013
     from mien.data.loaders import stratified_subset
     from mien.data.synthetic import make_faces
@@ -122,7 +125,9 @@ def export_and_check(
             public.images[stratified_subset(public.labels, faces, seed=0)[:faces]],
             "PublicTest",
         )
-        calibration = training.images[stratified_subset(training.labels, 1024, seed=0)] if int8 else None
+        calibration = (
+            training.images[stratified_subset(training.labels, CALIBRATION_FACES, seed=0)] if int8 else None
+        )
     precision = export_onnx(checkpoint_path, out, calibration)
     parity = compare_with_torch(checkpoint_path, out, check_faces)
     passed = parity["max_abs_difference"] < PARITY_LIMIT if precision == "fp32" else None

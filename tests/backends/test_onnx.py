@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from skimage import data
 
 from mien.backends import load_classifier
+from mien.backends.cascade import CascadeClassifier
 from mien.backends.onnx_backend import OnnxClassifier
 from mien.backends.torch_backend import TorchClassifier
 from mien.cli import cli
@@ -75,12 +76,16 @@ def test_predicting_on_onnx_never_imports_torch():
         "print(faces[0].label, p.classifier.precision, 'torch' in sys.modules)"
     )
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert output.split() == ["happy", "int8", "False"]
+    assert output.split() == ["happy", "int8+fp32", "False"]
 
 
 def test_the_default_backend_is_onnx_and_explanations_still_work():
     predictor = Predictor.default()
-    assert isinstance(predictor.classifier, OnnxClassifier)
+    assert isinstance(predictor.classifier, CascadeClassifier)
+    assert Predictor.default(tta=True).classifier.precision == "fp32"  # TTA: fp32 alone
+    assert Predictor.default(precision="int8").classifier.precision == "int8"
+    with pytest.raises(MienError, match="not bf16"):
+        Predictor.default(backend="onnx", precision="bf16")
     [explanation] = predictor.explain(data.astronaut(), method="saliency")
     assert explanation.target == explanation.prediction.label  # the label shown is the one explained
     assert explanation.heat.shape == (48, 48)

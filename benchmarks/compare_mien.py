@@ -1,0 +1,57 @@
+"""mien's side of benchmarks/compare.py, one backend per process (so peak memory is its own).
+Prints JSON on stdout.
+
+    python compare_mien.py BACKEND CROPS.npy PHOTO_DIR VIDEO
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mien.pipeline import Predictor
+from mien.video import read_frames, recognise_stream
+
+
+def rate(function, count: int, repeats: int = 3) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return count / statistics.median(times)
+
+
+def peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(backend: str, crops_path: str, photo_dir: str, video_path: str) -> dict:
+    predictor = Predictor.default(backend=backend)
+    crops = np.load(crops_path)
+    photos = sorted(Path(photo_dir).glob("*.jpg"))
+    one = lambda: [predictor.classify(crops[i : i + 1]) for i in range(len(crops))]  # noqa: E731
+    batched = lambda: [predictor.classify(crops[i : i + 64]) for i in range(0, len(crops), 64)]  # noqa: E731
+    frames = sum(1 for _ in read_frames(video_path))
+    return {
+        "precision": predictor.classifier.precision,
+        "classify_1": rate(one, len(crops)),
+        "classify_64": rate(batched, len(crops)),
+        "predict": rate(lambda: [predictor.predict(p) for p in photos], len(photos)),
+        "video": rate(lambda: list(recognise_stream(predictor, read_frames(video_path))), frames, repeats=1),
+        "faces_found": sum(len(predictor.predict(p)) for p in photos),
+        "peak_mb": peak_mb(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(*sys.argv[1:])))
