@@ -16,6 +16,7 @@ import numpy as np
 
 from mien.backends import Classifier, load_classifier, onnxruntime_available
 from mien.backends.cascade import CascadeClassifier
+from mien.backends.ensemble import EnsembleClassifier
 from mien.errors import MienError
 from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
 from mien.vision.align import AlignedFace, align_face
@@ -26,6 +27,7 @@ from mien.vision.preprocess import to_face_crop
 WEIGHTS = Path(__file__).parent / "weights"
 SHIPPED_WEIGHTS = WEIGHTS / "vgg_s.pt"  # the PyTorch checkpoint: training, evaluation, explanations
 SHIPPED_ONNX = {"fp32": WEIGHTS / "vgg_s.onnx", "int8": WEIGHTS / "vgg_s.int8.onnx"}  # `mien export` of it
+SHIPPED_ENSEMBLE = ("vgg_s",)  # --ensemble: each member as NAME.pt and NAME.onnx in weights/
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -37,6 +39,12 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _resolve_backend(backend: str, precision: str) -> str:
+    if backend != "auto":
+        return backend
+    return "onnx" if onnxruntime_available() and precision != "bf16" else "torch"
 
 
 def _shipped(path: Path) -> Path:
@@ -96,8 +104,7 @@ class Predictor:
         installed (faster, and PyTorch is never imported), else on PyTorch. On ONNX Runtime the
         default is the int8 model with the fp32 one re-answering its near-ties (CascadeClassifier):
         fp32's labels at most of int8's speed."""
-        if backend == "auto":
-            backend = "onnx" if onnxruntime_available() and precision != "bf16" else "torch"
+        backend = _resolve_backend(backend, precision)
         if backend == "torch":
             return cls(load_classifier(_shipped(SHIPPED_WEIGHTS), tta, precision), detector, SHIPPED_WEIGHTS)
         if precision not in ("auto", *SHIPPED_ONNX):
@@ -107,6 +114,28 @@ class Predictor:
             return cls(load_classifier(_shipped(SHIPPED_ONNX[chosen]), tta), detector, SHIPPED_WEIGHTS)
         fast, exact = (load_classifier(_shipped(SHIPPED_ONNX[p])) for p in ("int8", "fp32"))
         return cls(CascadeClassifier(fast, exact), detector, SHIPPED_WEIGHTS)
+
+    @classmethod
+    def ensemble(
+        cls,
+        paths: Iterable[str | Path] | None = None,
+        backend: str = "auto",
+        tta: bool = False,
+        precision: str = "auto",
+        detector: str = "yunet",
+    ) -> Predictor:
+        """Several models whose probabilities are averaged: the given model files, or the ensemble
+        that ships with mien (each member exported to ONNX, fp32, or its PyTorch checkpoint).
+        Explanations use the first PyTorch checkpoint (the shipped single model by default)."""
+        checkpoint = SHIPPED_WEIGHTS
+        if paths is None:
+            suffix = ".onnx" if _resolve_backend(backend, precision) == "onnx" else ".pt"
+            paths = [_shipped(WEIGHTS / f"{name}{suffix}") for name in SHIPPED_ENSEMBLE]
+        else:
+            paths = [Path(p) for p in paths]
+            checkpoint = next((p for p in paths if p.suffix.lower() != ".onnx"), None)
+        members = [load_classifier(path, tta, precision) for path in paths]
+        return cls(EnsembleClassifier(members), detector, checkpoint)
 
     @property
     def class_names(self) -> list[str]:

@@ -18,6 +18,7 @@ def predictor_options(command):
     options = [
         click.option("--checkpoint", type=click.Path(path_type=Path), help="Instead of the shipped model."),
         click.option("--tta", is_flag=True, help="Average over flips and shifted crops (slower)."),
+        click.option("--ensemble", is_flag=True, help="Average the shipped ensemble's models (slower)."),
         click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
                      help="auto: ONNX Runtime for the shipped model (faster; no PyTorch), else PyTorch."),
         click.option("--precision", type=click.Choice(INFERENCE_PRECISIONS), default="auto",
@@ -40,9 +41,15 @@ data_option = click.option(
 )
 
 
-def load_predictor(checkpoint: Path | None, backend: str, **options):
+def load_predictor(checkpoint: Path | None, backend: str, ensemble: bool, **options):
     from mien.pipeline import Predictor
 
+    if ensemble:
+        if checkpoint:
+            raise MienError(
+                "--ensemble uses the shipped models; for your own, give `mien evaluate` several checkpoints"
+            )
+        return Predictor.ensemble(None, backend, **options)
     if checkpoint:
         return Predictor.from_checkpoint(checkpoint, backend, **options)
     return Predictor.default(backend, **options)

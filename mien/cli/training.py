@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mien.cli.app import cli, data_option
+from mien.errors import MienError
 from mien.runtime import PRECISIONS
 
 
@@ -83,6 +84,7 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> 
 @data_option
 @click.option("--split", type=click.Choice(["public", "private"]), default="public", show_default=True)
 @click.option("--tta", is_flag=True, help="Average predictions over flips and shifted crops.")
+@click.option("--ensemble", is_flag=True, help="Evaluate the shipped ensemble (instead of CHECKPOINTS).")
 @click.option(
     "--out",
     "out_dir",
@@ -99,16 +101,19 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> 
     show_default=True,
     help="auto: bf16 where the CPU has it in hardware, else fp32.",
 )
-def evaluate(checkpoints, data_path, split, tta, out_dir, as_json, precision) -> None:
+def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, precision) -> None:
     """Accuracy, macro-F1, per-class precision/recall and confusion matrix of CHECKPOINTS (default: the
     shipped model); several checkpoints are evaluated as an ensemble."""
     from mien.outputs import write_json
-    from mien.pipeline import SHIPPED_WEIGHTS
+    from mien.pipeline import SHIPPED_ENSEMBLE, SHIPPED_WEIGHTS, WEIGHTS
     from mien.render.plots import save_confusion_matrix
     from mien.train.evaluate import evaluate as run_evaluation
 
-    report = run_evaluation(list(checkpoints) or [SHIPPED_WEIGHTS], data_path, split, tta, precision)
-    stem = f"{split}{'_tta' if tta else ''}"
+    if ensemble and checkpoints:
+        raise MienError("--ensemble evaluates the shipped models; to evaluate your own, list them instead")
+    shipped = [WEIGHTS / f"{name}.pt" for name in SHIPPED_ENSEMBLE] if ensemble else [SHIPPED_WEIGHTS]
+    report = run_evaluation(list(checkpoints) or shipped, data_path, split, tta, precision)
+    stem = f"{split}{'_ensemble' if ensemble else ''}{'_tta' if tta else ''}"
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / f"{stem}.json", report)
     title = f"{report['split']}: accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}"

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mien.backends import load_classifier
+from mien.backends.ensemble import EnsembleClassifier
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import resolve_split
 from mien.errors import MienError
@@ -16,19 +17,11 @@ from mien.train.metrics import classification_report
 
 def ensemble_probabilities(
     model_paths: list[Path], images: np.ndarray, tta: bool, precision: str = "auto"
-) -> tuple[np.ndarray, list, list[str]]:
+) -> tuple[np.ndarray, list, str]:
     """Mean class probabilities of every model (checkpoint or ONNX file, each with its own
-    preprocessing), their class names and the precision each ran in."""
-    total, class_names, precisions = None, None, []
-    for path in model_paths:
-        classifier = load_classifier(path, tta, precision)
-        if class_names is not None and classifier.class_names != class_names:
-            raise MienError(f"{path}: its classes {classifier.class_names} differ from the first model's")
-        class_names = classifier.class_names
-        probs = classifier.probabilities(images)
-        precisions.append(classifier.precision)
-        total = probs if total is None else total + probs
-    return total / len(model_paths), class_names, precisions
+    preprocessing), their class names and the precision they ran in."""
+    ensemble = EnsembleClassifier([load_classifier(path, tta, precision) for path in model_paths])
+    return ensemble.probabilities(images), ensemble.class_names, ensemble.precision
 
 
 def evaluate(
@@ -44,12 +37,12 @@ def evaluate(
     if len(faces) == 0:
         raise MienError(f"no {resolve_split(split)} images in {data_path}")
     paths = [Path(p) for p in checkpoint_paths]
-    probs, class_names, precisions = ensemble_probabilities(paths, faces.images, tta, precision)
+    probs, class_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
     report = classification_report(faces.labels, probs.argmax(axis=1), tuple(class_names))
     report.update(
         split=resolve_split(split),
         tta=tta,
-        precision="+".join(sorted(set(precisions))),
+        precision=precision_used,
         checkpoints=[str(p) for p in checkpoint_paths],
     )
     return report
