@@ -62,17 +62,28 @@ def models() -> None:
     "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting, e.g. train.lr=0.05."
 )
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out.")
-def train(data_path, model_name, preset, epochs, out_dir, overrides, resume) -> None:
+@click.option("--nproc", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes sharing each batch (DistributedDataParallel), or use torchrun.")  # fmt: skip
+def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, nproc) -> None:
     """Train a model on FER2013 Training, choosing the best epoch on PublicTest."""
     from mien.config import load_config
-    from mien.train.runner import fit
+    from mien.train.runner import fit, read_best
 
     overrides = list(overrides)
     if model_name:
         overrides.append(f"model.name={model_name}")
     if epochs is not None:
         overrides.append(f"train.epochs={epochs}")
-    best = fit(load_config(preset, overrides), data_path, out_dir, resume=resume)
+    config = load_config(preset, overrides)
+    if nproc > 1:
+        from mien.train.distributed import launch
+
+        launch(nproc, fit, config, data_path, out_dir, resume)
+        best = read_best(out_dir)
+    else:
+        best = fit(config, data_path, out_dir, resume=resume)
+    if not best:  # a rank other than 0 under torchrun: rank 0 reports
+        return
     click.echo(
         f"best PublicTest accuracy {best['accuracy']:.4f} (macro-F1 {best['macro_f1']:.4f}) "
         f"at epoch {best['epoch']}; checkpoint {out_dir / 'best.pt'}"

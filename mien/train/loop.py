@@ -49,8 +49,13 @@ def train_one_epoch(
     generator: torch.Generator,
     ema: torch.optim.swa_utils.AveragedModel | None = None,
     description: str = "train",
+    shard: slice = slice(None),
 ) -> dict:
-    """Train for one pass over the data; returns mean loss, accuracy and steps taken."""
+    """Train for one pass over the data; returns mean loss, accuracy and steps taken.
+
+    In distributed training every rank draws the same global batch and the same augmentation
+    (one generator state), then trains on its ``shard`` of it.
+    """
     model.train()
     order = epoch_order(data.labels.numpy(), settings.sampler, generator)
     step, loss_sum, correct, seen = first_step, 0.0, 0, 0
@@ -63,6 +68,7 @@ def train_one_epoch(
         targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
         if augment.mixup_alpha > 0:
             images, targets = mixup(images, targets, augment.mixup_alpha, generator)
+        labels, images, targets = labels[shard], images[shard], targets[shard]
         if settings.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         for group in optimizer.param_groups:

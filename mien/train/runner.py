@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from mien.atomic import atomic_path
 from mien.config import RunConfig, config_to_dict
@@ -31,6 +32,7 @@ from mien.models.registry import create_model
 from mien.outputs import write_json
 from mien.render.plots import save_training_curves
 from mien.train.checkpoint import load_checkpoint, save_checkpoint
+from mien.train.distributed import barrier, join, mean_over_ranks
 from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
 from mien.train.metrics import classification_report
 from mien.train.schedule import lr_at
@@ -45,21 +47,24 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     faces = load_fer2013(data_path)
     train_set, public_set = _training_splits(faces, config)
 
+    ranks = join()  # one process, or one rank of `mien train --nproc N` / torchrun
     state = _build(config, train_set)
     model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
     lr_for_step, steps_per_epoch = state.lr_for_step, state.steps_per_epoch
+    trained = DistributedDataParallel(model) if ranks.world > 1 else model
 
     start_epoch, best = 0, {"accuracy": -1.0}
     if resume and (out_dir / "last.pt").is_file():
-        start_epoch, best = _restore(out_dir / "last.pt", model, optimizer, ema, generator)
+        start_epoch, best = _restore(out_dir / "last.pt", model, optimizer, ema, generator, ranks.main)
     elif not resume:
-        _prepare_fresh_run(out_dir, config)
+        _prepare_fresh_run(out_dir, config, ranks.main)
+    barrier(ranks)
 
     for epoch in range(start_epoch, settings.epochs):
         started = time.perf_counter()
         description = f"epoch {epoch + 1}/{settings.epochs}"
         record = train_one_epoch(
-            model,
+            trained,
             optimizer,
             state.data,
             settings,
@@ -70,7 +75,12 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             generator,
             ema,
             description,
+            ranks.shard(),
         )
+        record.update({key: mean_over_ranks(record[key], ranks) for key in ("train_loss", "train_acc")})
+        if not ranks.main:  # rank 0 alone evaluates and writes; the others wait for it
+            barrier(ranks)
+            continue
         evaluated = ema.module if ema is not None else model
         probs = predict_probabilities(evaluated, public_set.images, config.preprocess, bf16=settings.bf16)
         report = classification_report(public_set.labels, probs.argmax(axis=1), CLASS_NAMES)
@@ -92,7 +102,8 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             f"macro-F1 {report['macro_f1']:.4f} ({record['seconds']:.0f} s)",
             flush=True,
         )
-    return best
+        barrier(ranks)
+    return best if ranks.main else {}
 
 
 @dataclass
@@ -201,7 +212,7 @@ def _checkpoint(config: RunConfig, state: _TrainingState, epoch: int, record: di
     return checkpoint
 
 
-def _restore(path: Path, model, optimizer, ema, generator) -> tuple[int, dict]:
+def _restore(path: Path, model, optimizer, ema, generator, verbose: bool = True) -> tuple[int, dict]:
     checkpoint = load_checkpoint(path)
     model.load_state_dict(checkpoint["state_dict"])
     optimizer.load_state_dict(checkpoint["optimizer"])
@@ -209,18 +220,26 @@ def _restore(path: Path, model, optimizer, ema, generator) -> tuple[int, dict]:
         ema.load_state_dict(checkpoint["ema_full"])
     torch.set_rng_state(checkpoint["rng"]["torch"])
     generator.set_state(checkpoint["rng"]["generator"])
-    print(f"resuming after epoch {checkpoint['epoch']}", flush=True)
+    if verbose:
+        print(f"resuming after epoch {checkpoint['epoch']}", flush=True)
     return checkpoint["epoch"], checkpoint["metrics"]["best"]
 
 
-def _prepare_fresh_run(out_dir: Path, config: RunConfig) -> None:
-    if (out_dir / "last.pt").exists():
+def _prepare_fresh_run(out_dir: Path, config: RunConfig, main: bool = True) -> None:
+    if (out_dir / "last.pt").exists():  # every rank checks, so that all of them stop
         raise MienError(
             f"{out_dir} already holds a run; pass --resume to continue it or choose another --out"
         )
+    if not main:
+        return
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.jsonl").unlink(missing_ok=True)
     write_json(out_dir / "config.json", config_to_dict(config))
+
+
+def read_best(out_dir: Path) -> dict:
+    """The best epoch's PublicTest metrics of a run folder, from its last checkpoint."""
+    return load_checkpoint(Path(out_dir) / "last.pt")["metrics"]["best"]
 
 
 def _append_jsonl(path: Path, record: dict) -> None:

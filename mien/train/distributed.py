@@ -1,0 +1,80 @@
+"""Training in several processes with DistributedDataParallel: each rank trains on its share of
+every batch, gradients are averaged, rank 0 alone evaluates and writes.
+
+`mien train --nproc N` starts N processes on this machine; `torchrun` (one or several machines)
+starts them itself and describes the group in the environment, which `join` reads. Gloo carries
+the gradients between CPU processes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing
+
+
+@dataclass(frozen=True)
+class Ranks:
+    rank: int = 0
+    world: int = 1
+
+    @property
+    def main(self) -> bool:
+        """Whether this process evaluates, writes checkpoints and logs."""
+        return self.rank == 0
+
+    def shard(self) -> slice:
+        """This rank's share of a global batch: every world-th sample from its rank on."""
+        return slice(self.rank, None, self.world)
+
+
+def join() -> Ranks:
+    """Join the process group the environment describes (set by torchrun or launch); without
+    one, a single process."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return Ranks()
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return Ranks(dist.get_rank(), dist.get_world_size())
+
+
+def mean_over_ranks(value: float, ranks: Ranks) -> float:
+    if ranks.world == 1:
+        return value
+    total = torch.tensor([value], dtype=torch.float64)
+    dist.all_reduce(total)
+    return float(total) / ranks.world
+
+
+def barrier(ranks: Ranks) -> None:
+    if ranks.world > 1:
+        dist.barrier()
+
+
+def launch(nproc: int, function: Callable, *args) -> None:
+    """Run function(*args) in nproc processes on this machine, each seeing what torchrun would set."""
+    port = _free_port()
+    torch.multiprocessing.spawn(_run_rank, args=(nproc, port, function, args), nprocs=nproc, join=True)
+
+
+def _run_rank(rank: int, world: int, port: int, function: Callable, args: tuple) -> None:
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))  # fmt: skip
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))  # the cores are shared out
+    try:
+        function(*args)
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
