@@ -98,7 +98,12 @@ class Predictor:
 
     @classmethod
     def default(
-        cls, backend: str = "auto", tta: bool = False, precision: str = "auto", detector: str = "yunet"
+        cls,
+        backend: str = "auto",
+        tta: bool = False,
+        precision: str = "auto",
+        detector: str = "yunet",
+        threads: int = 0,
     ):
         """The model that ships inside the package (no download): on ONNX Runtime where it is
         installed (faster, and PyTorch is never imported), else on PyTorch. On ONNX Runtime the
@@ -106,13 +111,15 @@ class Predictor:
         fp32's labels at most of int8's speed."""
         backend = _resolve_backend(backend, precision)
         if backend == "torch":
-            return cls(load_classifier(_shipped(SHIPPED_WEIGHTS), tta, precision), detector, SHIPPED_WEIGHTS)
+            classifier = load_classifier(_shipped(SHIPPED_WEIGHTS), tta, precision, threads)
+            return cls(classifier, detector, SHIPPED_WEIGHTS)
         if precision not in ("auto", *SHIPPED_ONNX):
             raise MienError(f"the shipped ONNX models run in {' or '.join(SHIPPED_ONNX)}, not {precision}")
         if precision != "auto" or tta:  # with TTA an int8 first pass would save little: fp32 alone
             chosen = "fp32" if precision == "auto" else precision
-            return cls(load_classifier(_shipped(SHIPPED_ONNX[chosen]), tta), detector, SHIPPED_WEIGHTS)
-        fast, exact = (load_classifier(_shipped(SHIPPED_ONNX[p])) for p in ("int8", "fp32"))
+            classifier = load_classifier(_shipped(SHIPPED_ONNX[chosen]), tta, threads=threads)
+            return cls(classifier, detector, SHIPPED_WEIGHTS)
+        fast, exact = (load_classifier(_shipped(SHIPPED_ONNX[p]), threads=threads) for p in ("int8", "fp32"))
         return cls(CascadeClassifier(fast, exact), detector, SHIPPED_WEIGHTS)
 
     @classmethod

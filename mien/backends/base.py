@@ -27,9 +27,11 @@ def onnxruntime_available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
-def load_classifier(path: str | Path, tta: bool = False, precision: str = "auto") -> Classifier:
+def load_classifier(
+    path: str | Path, tta: bool = False, precision: str = "auto", threads: int = 0
+) -> Classifier:
     """The classifier a model file holds: a .onnx file runs on ONNX Runtime, anything else is a
-    mien checkpoint for PyTorch."""
+    mien checkpoint for PyTorch. threads: 0 uses every core (set 1 where processes share them)."""
     path = Path(path)
     if path.suffix.lower() == ".onnx":
         if precision not in ("auto", "fp32", "int8"):
@@ -38,9 +40,13 @@ def load_classifier(path: str | Path, tta: bool = False, precision: str = "auto"
             )
         from mien.backends.onnx_backend import OnnxClassifier
 
-        return OnnxClassifier(path, tta)
+        return OnnxClassifier(path, tta, threads)
     if precision == "int8":
         raise MienError("int8 runs on the onnx backend: export an int8 model with `mien export --int8`")
     from mien.backends.torch_backend import TorchClassifier
 
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
     return TorchClassifier.from_checkpoint(path, tta, precision)

@@ -3,7 +3,7 @@
 Human output by default, --json for scripts; errors are one line (a traceback only with --debug).
 """
 
-from mien.cli import explaining, exporting, recognition, serving, training  # noqa: F401 - importing registers the commands
+from mien.cli import batching, explaining, exporting, recognition, serving, training  # noqa: F401 - importing registers the commands
 from mien.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,110 @@
+"""run_batch: list the inputs, skip those the output already holds, and recognise the rest on Ray
+Data, where an actor pool holds the predictors (one per actor, built once) and map_batches feeds
+them files; rows come back to this process and are written as they arrive."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from mien.batch.rows import columns, is_media, rows_for_file
+from mien.batch.sink import open_sink
+from mien.errors import MienError
+from mien.pipeline import Predictor
+
+
+class _Recogniser:
+    """A Ray actor's state: one predictor, one thread (the actors share the cores)."""
+
+    def __init__(self, every: int, aligned: bool, model: dict):
+        import cv2
+
+        cv2.setNumThreads(1)
+        self.predictor = _predictor(model, threads=1)
+        self.every, self.aligned = every, aligned
+
+    def __call__(self, batch: dict) -> dict:
+        rows = [
+            row
+            for path in batch["path"]
+            for row in rows_for_file(self.predictor, str(path), self.every, self.aligned)
+        ]
+        names = columns(self.predictor.class_names)
+        return {name: [row.get(name) for row in rows] for name in names}
+
+
+def list_inputs(inputs: Iterable[str | Path]) -> list[str]:
+    """Files as given, and image and video files found recursively in given folders (sorted)."""
+    files = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files += sorted(str(p) for p in path.rglob("*") if p.is_file() and is_media(p))
+        else:
+            files.append(str(path))  # a missing or unreadable file becomes a row with its error
+    return files
+
+
+def run_batch(
+    inputs: Iterable[str | Path],
+    out: Path,
+    every: int = 1,
+    aligned: bool = False,
+    address: str | None = None,
+    actors: int | None = None,
+    files_per_call: int = 16,
+    model: dict | None = None,
+) -> dict:
+    """Recognise every input not yet in ``out``; returns counts of files, faces and errors."""
+    try:
+        import ray
+    except ImportError:
+        raise MienError("mien batch runs on Ray: pip install 'mien[batch]'") from None
+
+    model = dict(model or {})
+    names = columns(_predictor(model).class_names)
+    sink = open_sink(Path(out), names)
+    done = sink.done_paths()
+    todo = [path for path in list_inputs(inputs) if path not in done]
+    summary = {"skipped": len(done), "files": 0, "faces": 0, "errors": 0}
+    if not todo:
+        sink.close()
+        return summary
+    ray.init(address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
+             logging_level="ERROR")  # fmt: skip
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # mien's own bar counts files and faces
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    workers = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    dataset = ray.data.from_items([{"path": path} for path in todo]).map_batches(
+        _Recogniser, fn_constructor_kwargs={"every": every, "aligned": aligned, "model": model},
+        batch_size=files_per_call, concurrency=workers, num_cpus=1, batch_format="numpy",
+    )  # fmt: skip
+    seen: set[str] = set()
+    progress = tqdm(total=len(todo), unit="file", desc="files", disable=None)
+    try:
+        for batch in dataset.iter_batches(batch_size=None, batch_format="pandas"):
+            rows = batch.to_dict("records")
+            sink.write(rows)
+            new = {row["path"] for row in rows} - seen
+            seen |= new
+            summary["faces"] += sum(1 for row in rows if row["face"] >= 0)
+            summary["errors"] += sum(1 for row in rows if isinstance(row["error"], str))
+            progress.update(len(new))
+            progress.set_postfix(faces=summary["faces"])
+    finally:
+        progress.close()
+        sink.close()
+    summary["files"] = len(seen)
+    return summary
+
+
+def _predictor(model: dict, threads: int = 0) -> Predictor:
+    checkpoint = model.get("checkpoint")
+    options = {key: value for key, value in model.items() if key != "checkpoint"}
+    if checkpoint:
+        return Predictor.from_checkpoint(checkpoint, **options, threads=threads)
+    return Predictor.default(**options, threads=threads)

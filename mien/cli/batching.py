@@ -1,0 +1,34 @@
+"""The command for large collections: batch (on Ray)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mien.cli.app import cli
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="FILE.parquet (a folder of parts) or FILE.csv; a rerun skips inputs in it.")  # fmt: skip
+@click.option(
+    "--ray", "address", default=None, help="A Ray cluster's address; default: a local Ray instance."
+)
+@click.option(
+    "--every", default=1, show_default=True, type=click.IntRange(min=1), help="Every Nth video frame."
+)
+@click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
+@click.option("--actors", type=click.IntRange(min=1), help="Predictor actors; default: one per CPU.")
+@click.option("--checkpoint", type=click.Path(path_type=Path), help="Instead of the shipped model.")
+def batch(inputs, out, address, every, aligned, actors, checkpoint) -> None:
+    """Recognise faces in many images and videos on Ray Data: one row per face, written as it comes."""
+    from mien.batch import run_batch
+
+    model = {"checkpoint": str(checkpoint)} if checkpoint else {}
+    summary = run_batch(inputs, out, every, aligned, address, actors, model=model)
+    click.echo(
+        f"{summary['files']} file(s) done ({summary['skipped']} already in {out}), "
+        f"{summary['faces']} face(s), {summary['errors']} error(s)"
+    )
