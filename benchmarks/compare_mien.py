@@ -7,32 +7,14 @@ Prints JSON on stdout.
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from compare_fer import peak_mb, rate  # the same timing and memory reading on both sides
 
 from mien.pipeline import Predictor
 from mien.video import read_frames, recognise_stream
-
-
-def rate(function, count: int, repeats: int = 3) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return count / statistics.median(times)
-
-
-def peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def measure(backend: str, crops_path: str, photo_dir: str, video_path: str) -> dict:
