@@ -30,29 +30,6 @@ SHIPPED_ONNX = {"fp32": WEIGHTS / "vgg_s.onnx", "int8": WEIGHTS / "vgg_s.int8.on
 SHIPPED_ENSEMBLE = ("vgg_s",)  # --ensemble: each member as NAME.pt and NAME.onnx in weights/
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _resolve_backend(backend: str, precision: str) -> str:
-    if backend != "auto":
-        return backend
-    return "onnx" if onnxruntime_available() and precision != "bf16" else "torch"
-
-
-def _shipped(path: Path) -> Path:
-    if not path.is_file():
-        raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
-    return path
-
-
 class Predictor:
     """A trained classifier with its class names and preprocessing, and a face detector."""
 
@@ -274,3 +251,26 @@ class Predictor:
 
     def _scores(self, probs: np.ndarray) -> dict[str, float]:
         return {name: float(p) for name, p in zip(self.class_names, probs)}
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _resolve_backend(backend: str, precision: str) -> str:
+    if backend != "auto":
+        return backend
+    return "onnx" if onnxruntime_available() and precision != "bf16" else "torch"
+
+
+def _shipped(path: Path) -> Path:
+    if not path.is_file():
+        raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
+    return path

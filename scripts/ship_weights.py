@@ -1,8 +1,9 @@
 """Copy a run's best checkpoint into the package as the shipped model, without training state.
 
-    .venv/bin/python scripts/ship_weights.py runs/vgg_s/last.pt
+    .venv/bin/python scripts/ship_weights.py runs/vgg_s/last.pt [NAME]
 
-Writes mien/weights/<model>.pt and copies the run's training curves and per-epoch log into docs/.
+Writes mien/weights/NAME.pt (NAME defaults to the model's name) and copies the run's training
+curves and per-epoch log into docs/model_card/.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from mien.train.checkpoint import inference_checkpoint, load_checkpoint, save_ch
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(checkpoint_path: Path) -> None:
+def main(checkpoint_path: Path, name: str | None = None) -> None:
     run_dir = checkpoint_path.parent
     checkpoint = load_checkpoint(checkpoint_path)
-    name = checkpoint["model"]["name"]
+    name = name or checkpoint["model"]["name"]
     target = ROOT / "mien" / "weights" / f"{name}.pt"
     save_checkpoint(target, inference_checkpoint(checkpoint))
     docs = ROOT / "docs" / "model_card"
@@ -30,4 +31,4 @@ def main(checkpoint_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), *sys.argv[2:3])
