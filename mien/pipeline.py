@@ -27,7 +27,11 @@ from mien.vision.preprocess import to_face_crop
 WEIGHTS = Path(__file__).parent / "weights"
 SHIPPED_WEIGHTS = WEIGHTS / "vgg_s.pt"  # the PyTorch checkpoint: training, evaluation, explanations
 SHIPPED_ONNX = {"fp32": WEIGHTS / "vgg_s.onnx", "int8": WEIGHTS / "vgg_s.int8.onnx"}  # `mien export` of it
-SHIPPED_ENSEMBLE = ("vgg_s", "resnet_s")  # --ensemble: each member as NAME.pt and NAME.onnx in weights/
+SHIPPED_ENSEMBLE = (
+    "vgg_s",
+    "resnet_s",
+    "vgg_s_mixup",
+)  # --ensemble: each member as NAME.pt and NAME.onnx in weights/
 
 
 class Predictor:
