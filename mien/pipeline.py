@@ -118,7 +118,7 @@ class Predictor:
         checkpoint = SHIPPED_WEIGHTS
         if paths is None:
             suffix = ".onnx" if _resolve_backend(backend, precision) == "onnx" else ".pt"
-            paths = [_shipped(WEIGHTS / f"{name}{suffix}") for name in SHIPPED_ENSEMBLE]
+            paths = shipped_ensemble(suffix)
         else:
             paths = [Path(p) for p in paths]
             checkpoint = next((p for p in paths if p.suffix.lower() != ".onnx"), None)
@@ -278,3 +278,8 @@ def _shipped(path: Path) -> Path:
     if not path.is_file():
         raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
     return path
+
+
+def shipped_ensemble(suffix: str = ".pt") -> list[Path]:
+    """The files of the shipped ensemble's members: PyTorch checkpoints (.pt) or exports (.onnx)."""
+    return [_shipped(WEIGHTS / f"{name}{suffix}") for name in SHIPPED_ENSEMBLE]

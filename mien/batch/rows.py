@@ -14,7 +14,7 @@ from mien.errors import MienError
 from mien.pipeline import Predictor
 from mien.types import FacePrediction
 from mien.video import read_frames
-from mien.vision.io import IMAGE_SUFFIXES, read_image
+from mien.vision.io import read_image
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"}
 FIXED_COLUMNS = ["path", "frame", "time", "face", "x", "y", "w", "h", "label", "error"]
@@ -23,10 +23,6 @@ FIXED_COLUMNS = ["path", "frame", "time", "face", "x", "y", "w", "h", "label", "
 def columns(class_names: list[str]) -> list[str]:
     """Column names: the fixed ones, then one probability column per class."""
     return [*FIXED_COLUMNS, *class_names]
-
-
-def is_media(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
 
 
 def rows_for_file(predictor: Predictor, path: str, every: int = 1, aligned: bool = False) -> list[dict]:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mien.batch.rows import columns, is_media, rows_for_file
+from mien.batch.rows import VIDEO_SUFFIXES, columns, rows_for_file
 from mien.batch.sink import open_sink
 from mien.errors import MienError
 from mien.pipeline import Predictor
+from mien.vision.io import IMAGE_SUFFIXES, list_images
 
 
 class _Recogniser:
@@ -37,15 +38,9 @@ class _Recogniser:
 
 
 def list_inputs(inputs: Iterable[str | Path]) -> list[str]:
-    """Files as given, and image and video files found recursively in given folders (sorted)."""
-    files = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            files += sorted(str(p) for p in path.rglob("*") if p.is_file() and is_media(p))
-        else:
-            files.append(str(path))  # a missing or unreadable file becomes a row with its error
-    return files
+    """Files as given (a missing or unreadable one becomes a row with its error), and image and
+    video files found recursively in given folders (sorted)."""
+    return [str(path) for path in list_images(inputs, IMAGE_SUFFIXES | VIDEO_SUFFIXES)]
 
 
 def run_batch(

@@ -116,13 +116,13 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
     """Accuracy, macro-F1, per-class precision/recall and confusion matrix of CHECKPOINTS (default: the
     shipped model); several checkpoints are evaluated as an ensemble."""
     from mien.outputs import write_json
-    from mien.pipeline import SHIPPED_ENSEMBLE, SHIPPED_WEIGHTS, WEIGHTS
+    from mien.pipeline import SHIPPED_WEIGHTS, shipped_ensemble
     from mien.render.plots import save_confusion_matrix
     from mien.train.evaluate import evaluate as run_evaluation
 
     if ensemble and checkpoints:
         raise MienError("--ensemble evaluates the shipped models; to evaluate your own, list them instead")
-    shipped = [WEIGHTS / f"{name}.pt" for name in SHIPPED_ENSEMBLE] if ensemble else [SHIPPED_WEIGHTS]
+    shipped = shipped_ensemble(".pt") if ensemble else [SHIPPED_WEIGHTS]
     report = run_evaluation(list(checkpoints) or shipped, data_path, split, tta, precision)
     stem = f"{split}{'_ensemble' if ensemble else ''}{'_tta' if tta else ''}"
     out_dir.mkdir(parents=True, exist_ok=True)

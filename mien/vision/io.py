@@ -66,16 +66,18 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def image_files_under(root: Path) -> list[Path]:
-    """Image files in a folder and its subfolders, sorted so that every listing has the same order."""
-    return sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+def image_files_under(root: Path, suffixes: set[str] = IMAGE_SUFFIXES) -> list[Path]:
+    """Image files (or files with these suffixes) in a folder and its subfolders, sorted so that
+    every listing has the same order."""
+    return sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in suffixes and p.is_file())
 
 
-def list_images(inputs: Iterable[str | Path]) -> Iterator[Path]:
-    """Files as given, and image files found recursively in given folders (sorted)."""
+def list_images(inputs: Iterable[str | Path], suffixes: set[str] = IMAGE_SUFFIXES) -> Iterator[Path]:
+    """Files as given, and image files (or files with these suffixes) found recursively in given
+    folders (sorted)."""
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            yield from image_files_under(path)
+            yield from image_files_under(path, suffixes)
         else:
             yield path  # reading it reports what is wrong, if anything
