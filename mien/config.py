@@ -40,6 +40,8 @@ class AugmentConfig:
     erase_p: float = 0.5  # probability of erasing one random rectangle (occlusion robustness)
     erase_area: tuple[float, float] = (0.02, 0.2)  # erased share of the image, min and max
     mixup_alpha: float = 0.0  # Beta(alpha, alpha) mixup of image pairs; 0 = off
+    cutmix_alpha: float = 0.0  # Beta(alpha, alpha) share of a partner pasted in; 0 = off
+    # (with both on, each batch gets one of the two, chosen at random)
 
 
 @dataclass
@@ -65,6 +67,11 @@ class TrainConfig:
     ema_decay: float = 0.0  # exponential moving average of weights, e.g. 0.999; 0 = off
     bf16: bool = True  # bfloat16 autocast: about 2x faster on CPUs with AVX-512 bf16
     channels_last: bool = True  # memory layout that the CPU convolution kernels prefer
+    teachers: list = field(
+        default_factory=list
+    )  # checkpoints to distil from; "shipped" = the shipped ensemble
+    distill_alpha: float = 0.7  # weight of the teachers' soft labels in the loss (with teachers)
+    distill_temperature: float = 2.0  # softens teacher and student probabilities alike
     seed: int = 0
     threads: int = 0  # torch CPU threads; 0 = torch's default (all cores)
 
@@ -144,6 +151,12 @@ def _convert(key: str, value, kind: str):
             return str(value)
         if kind.startswith("tuple"):
             return tuple(float(v) for v in value)
+        if kind == "list":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list | tuple):
+                raise ValueError
+            return [str(v) for v in value]
         if kind == "dict":
             if not isinstance(value, dict):
                 raise ValueError

@@ -57,16 +57,20 @@ def random_erase(
     top = (torch.rand(count, generator=generator) * (height - box_h + 1)).long()
     left = (torch.rand(count, generator=generator) * (width - box_w + 1)).long()
     chosen = torch.rand(count, generator=generator) < probability
+    inside = _box_masks(top, left, box_h, box_w, height, width) & chosen.view(-1, 1, 1)
+    return images.masked_fill(inside.unsqueeze(1), 0.0)
+
+
+def _box_masks(top, left, box_h, box_w, height: int, width: int) -> torch.Tensor:
+    """(N, H, W) masks, true inside each image's rectangle."""
     rows = torch.arange(height).view(1, height, 1)
     cols = torch.arange(width).view(1, 1, width)
-    inside = (
+    return (
         (rows >= top.view(-1, 1, 1))
         & (rows < (top + box_h).view(-1, 1, 1))
         & (cols >= left.view(-1, 1, 1))
         & (cols < (left + box_w).view(-1, 1, 1))
-        & chosen.view(-1, 1, 1)
-    )  # (N, H, W)
-    return images.masked_fill(inside.unsqueeze(1), 0.0)
+    )
 
 
 def mixup(
@@ -78,3 +82,21 @@ def mixup(
     partner = torch.randperm(images.shape[0], generator=generator)
     mixed = weight.view(-1, 1, 1, 1) * images + (1 - weight.view(-1, 1, 1, 1)) * images[partner]
     return mixed, weight.view(-1, 1) * targets + (1 - weight.view(-1, 1)) * targets[partner]
+
+
+def cutmix(
+    images: torch.Tensor, targets: torch.Tensor, alpha: float, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Paste a rectangle of a random partner from the same batch into each image; the targets mix
+    in proportion to the pasted area. The rectangle's share of the image is Beta(alpha, alpha)."""
+    count, _, height, width = images.shape
+    share = torch.distributions.Beta(alpha, alpha).sample((count,))
+    box_h = (torch.sqrt(share) * height).long()
+    box_w = (torch.sqrt(share) * width).long()
+    top = (torch.rand(count, generator=generator) * (height - box_h + 1)).long()
+    left = (torch.rand(count, generator=generator) * (width - box_w + 1)).long()
+    partner = torch.randperm(count, generator=generator)
+    inside = _box_masks(top, left, box_h, box_w, height, width).unsqueeze(1)
+    pasted = (box_h * box_w).float() / (height * width)
+    mixed = torch.where(inside, images[partner], images)
+    return mixed, (1 - pasted).view(-1, 1) * targets + pasted.view(-1, 1) * targets[partner]

@@ -13,8 +13,9 @@ from torch import nn
 from tqdm import tqdm
 
 from mien.config import AugmentConfig, PreprocessConfig, TrainConfig
-from mien.data.augment import augment_batch, mixup
+from mien.data.augment import augment_batch, cutmix, mixup
 from mien.data.loaders import batches, epoch_order, to_model_input
+from mien.train.distill import TeacherEnsemble, distillation_loss
 from mien.vision.preprocess import tta_views
 
 
@@ -50,8 +51,11 @@ def train_one_epoch(
     ema: torch.optim.swa_utils.AveragedModel | None = None,
     description: str = "train",
     shard: slice = slice(None),
+    teacher: TeacherEnsemble | None = None,
 ) -> dict:
     """Train for one pass over the data; returns mean loss, accuracy and steps taken.
+
+    With a ``teacher``, the loss also pulls towards its soft labels for the same images.
 
     In distributed training every rank draws the same global batch and the same augmentation
     (one generator state), then trains on its ``shard`` of it.
@@ -66,8 +70,7 @@ def train_one_epoch(
         labels = data.labels[index]
         images = augment_batch(to_model_input(data.images[index], preprocess), augment, generator)
         targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
-        if augment.mixup_alpha > 0:
-            images, targets = mixup(images, targets, augment.mixup_alpha, generator)
+        images, targets = mix_pairs(images, targets, augment, generator)
         labels, images, targets = labels[shard], images[shard], targets[shard]
         if settings.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
@@ -76,6 +79,9 @@ def train_one_epoch(
         with autocast(settings.bf16):
             logits = model(images)
         loss = soft_cross_entropy(logits, targets, data.class_weights)
+        if teacher is not None:
+            soft_labels = teacher.soft_labels(images)
+            loss = distillation_loss(logits, loss, soft_labels, settings.distill_alpha, teacher.temperature)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if settings.grad_clip > 0:
@@ -93,6 +99,21 @@ def train_one_epoch(
         "train_acc": correct / max(1, seen),
         "steps": step - first_step,
     }
+
+
+def mix_pairs(
+    images: torch.Tensor, targets: torch.Tensor, augment: AugmentConfig, generator: torch.Generator
+):
+    """Mixup or cutmix as configured (one of them per batch, at random, when both are on)."""
+    use_mixup, use_cutmix = augment.mixup_alpha > 0, augment.cutmix_alpha > 0
+    if use_mixup and use_cutmix:
+        use_mixup = bool(torch.rand(1, generator=generator) < 0.5)
+        use_cutmix = not use_mixup
+    if use_mixup:
+        return mixup(images, targets, augment.mixup_alpha, generator)
+    if use_cutmix:
+        return cutmix(images, targets, augment.cutmix_alpha, generator)
+    return images, targets
 
 
 def smoothed_targets(labels: torch.Tensor, num_classes: int, smoothing: float) -> torch.Tensor:

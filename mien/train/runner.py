@@ -32,6 +32,7 @@ from mien.models.registry import create_model
 from mien.outputs import write_json
 from mien.render.plots import save_training_curves
 from mien.train.checkpoint import load_checkpoint, save_checkpoint
+from mien.train.distill import TeacherEnsemble
 from mien.train.distributed import barrier, join, mean_over_ranks
 from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
 from mien.train.metrics import classification_report
@@ -76,6 +77,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             ema,
             description,
             ranks.shard(),
+            state.teacher,
         )
         record.update({key: mean_over_ranks(record[key], ranks) for key in ("train_loss", "train_acc")})
         if not ranks.main:  # rank 0 alone evaluates and writes; the others wait for it
@@ -117,6 +119,7 @@ class _TrainingState:
     data: EpochData
     lr_for_step: Callable[[int], float]
     steps_per_epoch: int
+    teacher: TeacherEnsemble | None = None  # with train.teachers: the ensemble distilled from
 
 
 def _build(config: RunConfig, train_set: FaceSet) -> _TrainingState:
@@ -146,8 +149,14 @@ def _build(config: RunConfig, train_set: FaceSet) -> _TrainingState:
         num_classes=len(CLASS_NAMES),
     )
     generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
+    teacher = None
+    if settings.teachers:
+        preprocess = config_to_dict(config)["preprocess"]
+        teacher = TeacherEnsemble.from_checkpoints(
+            settings.teachers, preprocess, settings.distill_temperature, settings.bf16
+        )
     return _TrainingState(
-        model, _make_optimizer(model, settings), ema, generator, data, lr_for_step, steps_per_epoch
+        model, _make_optimizer(model, settings), ema, generator, data, lr_for_step, steps_per_epoch, teacher
     )
 
 

@@ -1,7 +1,7 @@
 import torch
 
 from mien.config import AugmentConfig
-from mien.data.augment import augment_batch, mixup, random_erase
+from mien.data.augment import augment_batch, cutmix, mixup, random_erase
 
 OFF = AugmentConfig(flip=False, rotate_deg=0, scale=0, shift=0, erase_p=0)
 
@@ -55,3 +55,20 @@ def test_mixup_keeps_targets_normalised():
     assert images.shape == (8, 1, 48, 48)
     torch.testing.assert_close(mixed.sum(dim=1), torch.ones(8))
     assert bool((mixed.max(dim=1).values >= 0.5).all())  # the original image stays dominant
+
+
+def test_cutmix_pastes_a_partner_rectangle_and_mixes_targets_by_its_area():
+    count = 8
+    images = torch.arange(count).float().view(count, 1, 1, 1).expand(count, 1, 48, 48).clone()
+    targets = torch.eye(count)
+    mixed, mixed_targets = cutmix(images, targets, 1.0, torch.Generator().manual_seed(3))
+    torch.testing.assert_close(mixed_targets.sum(dim=1), torch.ones(count))
+    for index in range(count):
+        kept = (mixed[index] == index).float().mean()
+        values = mixed[index].unique()
+        assert len(values) <= 2  # the image's own pixels and one partner's
+        if len(values) == 2:  # a partner other than itself: its share of the target is the pasted area
+            torch.testing.assert_close(mixed_targets[index, index], kept)
+            changed = (mixed[index] != index).view(48, 48)
+            rows, cols = changed.any(dim=1).nonzero(), changed.any(dim=0).nonzero()
+            assert int(changed.sum()) == len(rows) * len(cols)  # one rectangle

@@ -1,0 +1,62 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mien.config import load_config
+from mien.errors import MienError
+from mien.train.checkpoint import load_checkpoint
+from mien.train.distill import TeacherEnsemble, distillation_loss, resolve_teacher_paths
+from mien.train.evaluate import evaluate
+from mien.train.runner import fit
+
+FAST = ["train.batch_size=64", "train.lr=0.05", "train.warmup_epochs=0.5", "train.bf16=false"]
+
+
+def test_the_soft_term_pulls_the_student_towards_the_teacher():
+    logits = torch.tensor([[2.0, 0.0, -1.0]], requires_grad=True)
+    hard = torch.tensor(1.3)
+    assert distillation_loss(logits, hard, torch.full((1, 3), 1 / 3), 0.0, 2.0) == hard
+    # A teacher that agrees with the student (at the same temperature) gives no gradient...
+    agreeing = F.softmax(logits.detach() / 2.0, dim=1)
+    distillation_loss(logits, torch.tensor(0.0), agreeing, 1.0, 2.0).backward()
+    torch.testing.assert_close(logits.grad, torch.zeros_like(logits))
+    # ...and one that prefers class 2 raises the student's class-2 logit.
+    logits.grad = None
+    distillation_loss(logits, torch.tensor(0.0), torch.tensor([[0.1, 0.1, 0.8]]), 1.0, 2.0).backward()
+    assert logits.grad[0, 2] < 0
+
+
+def test_a_student_learns_from_the_teacher_alone(train_csv, tmp_path):
+    fit(load_config(None, [*FAST, "train.epochs=3"]), train_csv, tmp_path / "teacher")
+    teacher = str(tmp_path / "teacher" / "best.pt")
+    # distill_alpha=1: the labels play no part, everything the student knows comes from the teacher.
+    student = load_config(
+        None,
+        [
+            *FAST,
+            "train.epochs=3",
+            f"train.teachers={teacher}",
+            "train.distill_alpha=1",
+            "train.distill_temperature=1",
+        ],
+    )
+    fit(student, train_csv, tmp_path / "student")
+    assert load_checkpoint(tmp_path / "student" / "last.pt")["config"]["train"]["teachers"] == [teacher]
+    assert (
+        evaluate([tmp_path / "student" / "best.pt"], train_csv, "private")["accuracy"] > 0.7
+    )  # chance is 1/7
+
+
+def test_a_teacher_with_other_preprocessing_is_refused(train_csv, tmp_path):
+    fit(load_config(None, [*FAST, "train.epochs=1", "data.train_limit=200"]), train_csv, tmp_path / "t")
+    with pytest.raises(MienError, match="preprocessing"):
+        TeacherEnsemble.from_checkpoints(
+            [tmp_path / "t" / "last.pt"], {"size": 48, "mean": 0.4, "std": 0.25}, 2.0
+        )
+
+
+def test_shipped_names_the_shipped_ensemble():
+    paths = resolve_teacher_paths(["shipped", "other.pt"])
+    assert [p.name for p in paths] == ["vgg_s.pt", "resnet_s.pt", "vgg_s_mixup.pt", "other.pt"]
+    assert load_config(None, ["train.teachers=shipped"]).train.teachers == ["shipped"]
+    assert load_config(None, ['train.teachers=["a.pt", "b.pt"]']).train.teachers == ["a.pt", "b.pt"]
