@@ -22,18 +22,32 @@ from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
 class TeacherEnsemble:
     """Frozen models whose averaged, temperature-softened probabilities are the soft labels."""
 
-    def __init__(self, models: list[nn.Module], temperature: float, bf16: bool = True):
+    def __init__(
+        self,
+        models: list[nn.Module],
+        temperature: float,
+        bf16: bool = True,
+        device: torch.device | None = None,
+    ):
         if not models:
             raise MienError("distillation needs at least one teacher")
         if temperature <= 0:
             raise MienError(f"distillation temperature must be positive, got {temperature}")
-        self.models = [m.eval().to(memory_format=torch.channels_last) for m in models]
+        device = device or torch.device("cpu")
+        self.models = [m.eval().to(device, memory_format=torch.channels_last) for m in models]
         self.temperature = temperature
         self.bf16 = bf16
+        self.device = device
 
     @classmethod
-    def from_checkpoints(cls, paths: list[str | Path], preprocess: dict, temperature: float,
-                         bf16: bool = True) -> TeacherEnsemble:  # fmt: skip
+    def from_checkpoints(
+        cls,
+        paths: list[str | Path],
+        preprocess: dict,
+        temperature: float,
+        bf16: bool = True,
+        device: torch.device | None = None,
+    ) -> TeacherEnsemble:
         """Load each teacher; its preprocessing must match the student's, or its labels are wrong."""
         models = []
         for path in resolve_teacher_paths(paths):
@@ -44,11 +58,11 @@ class TeacherEnsemble:
                     f"the student uses {preprocess}"
                 )
             models.append(model_from_checkpoint(checkpoint))
-        return cls(models, temperature, bf16)
+        return cls(models, temperature, bf16, device)
 
     @torch.no_grad()  # not inference_mode: the labels take part in the student's autograd graph
     def soft_labels(self, images: torch.Tensor) -> torch.Tensor:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             probs = [F.softmax(m(images).float() / self.temperature, dim=1) for m in self.models]
         return torch.stack(probs).mean(dim=0)
 

@@ -3,7 +3,7 @@ every batch, gradients are averaged, rank 0 alone evaluates and writes.
 
 `mien train --nproc N` starts N processes on this machine; `torchrun` (one or several machines)
 starts them itself and describes the group in the environment, which `join` reads. Gloo carries
-the gradients between CPU processes.
+the gradients between CPU processes, NCCL between GPUs (one GPU per process, by LOCAL_RANK).
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing
 
+from mien.errors import MienError
+
 
 @dataclass(frozen=True)
 class Ranks:
     rank: int = 0
     world: int = 1
+    device: torch.device = torch.device("cpu")  # where this process trains
 
     @property
     def main(self) -> bool:
@@ -33,21 +36,43 @@ class Ranks:
         return slice(self.rank, None, self.world)
 
 
-def join() -> Ranks:
+def join(requested_device: str = "auto") -> Ranks:
     """Join the process group the environment describes (set by torchrun or launch); without
-    one, a single process."""
+    one, a single process. Each process trains on the device ``training_device`` picks."""
+    device = training_device(requested_device)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
-        return Ranks()
+        return Ranks(device=device)
     if not dist.is_initialized():
-        dist.init_process_group("gloo")
-    return Ranks(dist.get_rank(), dist.get_world_size())
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(process_group_backend(device))
+    return Ranks(dist.get_rank(), dist.get_world_size(), device)
+
+
+def training_device(requested: str = "auto") -> torch.device:
+    """cpu, cuda, or auto (a GPU when PyTorch sees one); with several processes on a machine,
+    each takes the GPU of its LOCAL_RANK."""
+    if requested == "auto":
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cpu":
+        return torch.device("cpu")
+    if requested == "cuda":
+        if not torch.cuda.is_available():
+            raise MienError("train.device=cuda, but PyTorch sees no GPU here (is this a CPU-only build?)")
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
+    raise MienError(f"unknown train.device {requested!r}; valid: auto, cpu, cuda")
+
+
+def process_group_backend(device: torch.device) -> str:
+    """NCCL between GPUs, gloo between CPU processes."""
+    return "nccl" if device.type == "cuda" else "gloo"
 
 
 def mean_over_ranks(value: float, ranks: Ranks) -> float:
     if ranks.world == 1:
         return value
-    total = torch.tensor([value], dtype=torch.float64)
+    total = torch.tensor([value], dtype=torch.float64, device=ranks.device)  # NCCL reduces GPU tensors
     dist.all_reduce(total)
     return float(total) / ranks.world
 

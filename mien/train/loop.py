@@ -71,12 +71,13 @@ def train_one_epoch(
         images = augment_batch(to_model_input(data.images[index], preprocess), augment, generator)
         targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
         images, targets = mix_pairs(images, targets, augment, generator)
-        labels, images, targets = labels[shard], images[shard], targets[shard]
+        device = next(model.parameters()).device  # augmentation runs on the CPU, training here
+        labels, images, targets = (t[shard].to(device, non_blocking=True) for t in (labels, images, targets))
         if settings.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         for group in optimizer.param_groups:
             group["lr"] = lr_for_step(step)
-        with autocast(settings.bf16):
+        with autocast(settings.bf16, device.type):
             logits = model(images)
         loss = soft_cross_entropy(logits, targets, data.class_weights)
         if teacher is not None:
@@ -133,19 +134,20 @@ def predict_probabilities(
 ) -> np.ndarray:
     """Class probabilities (N, K) for uint8 faces (N, 48, 48); TTA averages flips and shifted crops."""
     model.eval()
+    device = next(model.parameters()).device
     outputs = []
     for start in range(0, len(images), batch_size):
         batch = np.asarray(images[start : start + batch_size])
         views = tta_views(batch) if tta else [batch]
-        with autocast(bf16):
+        with autocast(bf16, device.type):
             probs = [
-                F.softmax(model(to_model_input(np.ascontiguousarray(v), preprocess)
+                F.softmax(model(to_model_input(np.ascontiguousarray(v), preprocess).to(device)
                                 .contiguous(memory_format=torch.channels_last)).float(), dim=1)
                 for v in views
             ]  # fmt: skip
-        outputs.append(torch.stack(probs).mean(dim=0))
+        outputs.append(torch.stack(probs).mean(dim=0).cpu())
     return torch.cat(outputs).numpy() if outputs else np.zeros((0, 0), np.float32)
 
 
-def autocast(enabled: bool):
-    return torch.autocast("cpu", dtype=torch.bfloat16) if enabled else nullcontext()
+def autocast(enabled: bool, device_type: str = "cpu"):
+    return torch.autocast(device_type, dtype=torch.bfloat16) if enabled else nullcontext()

@@ -48,11 +48,14 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     faces = load_fer2013(data_path)
     train_set, public_set = _training_splits(faces, config)
 
-    ranks = join()  # one process, or one rank of `mien train --nproc N` / torchrun
-    state = _build(config, train_set)
+    ranks = join(settings.device)  # one process, or one rank of `mien train --nproc N` / torchrun
+    state = _build(config, train_set, ranks.device)
     model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
     lr_for_step, steps_per_epoch = state.lr_for_step, state.steps_per_epoch
-    trained = DistributedDataParallel(model) if ranks.world > 1 else model
+    trained = model
+    if ranks.world > 1:
+        device_ids = [ranks.device.index] if ranks.device.type == "cuda" else None
+        trained = DistributedDataParallel(model, device_ids=device_ids)
 
     start_epoch, best = 0, {"accuracy": -1.0}
     if resume and (out_dir / "last.pt").is_file():
@@ -122,10 +125,10 @@ class _TrainingState:
     teacher: TeacherEnsemble | None = None  # with train.teachers: the ensemble distilled from
 
 
-def _build(config: RunConfig, train_set: FaceSet) -> _TrainingState:
+def _build(config: RunConfig, train_set: FaceSet, device: torch.device) -> _TrainingState:
     settings = config.train
     torch.manual_seed(settings.seed)  # before the model, so its initial weights are reproducible
-    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
+    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args).to(device)
     if settings.channels_last:
         model = model.to(memory_format=torch.channels_last)
     ema = None
@@ -142,10 +145,11 @@ def _build(config: RunConfig, train_set: FaceSet) -> _TrainingState:
         warmup_steps=round(settings.warmup_epochs * steps_per_epoch),
         final_fraction=settings.final_lr_fraction,
     )
+    weights = class_weights(train_set.labels, len(CLASS_NAMES), settings.class_weighting)
     data = EpochData(
-        images=torch.from_numpy(train_set.images),
+        images=torch.from_numpy(train_set.images),  # stays on the CPU, where batches are augmented
         labels=torch.from_numpy(train_set.labels),
-        class_weights=class_weights(train_set.labels, len(CLASS_NAMES), settings.class_weighting),
+        class_weights=weights.to(device) if weights is not None else None,
         num_classes=len(CLASS_NAMES),
     )
     generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
@@ -153,7 +157,7 @@ def _build(config: RunConfig, train_set: FaceSet) -> _TrainingState:
     if settings.teachers:
         preprocess = config_to_dict(config)["preprocess"]
         teacher = TeacherEnsemble.from_checkpoints(
-            settings.teachers, preprocess, settings.distill_temperature, settings.bf16
+            settings.teachers, preprocess, settings.distill_temperature, settings.bf16, device
         )
     return _TrainingState(
         model, _make_optimizer(model, settings), ema, generator, data, lr_for_step, steps_per_epoch, teacher

@@ -1,17 +1,20 @@
 """Training in two processes (DistributedDataParallel over gloo) matches one process with the same
-global batch; rank 0 alone writes; an interrupted run resumes."""
+global batch; rank 0 alone writes; an interrupted run resumes. The GPU tests (NCCL) run only
+where PyTorch sees GPUs."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+import torch
 from click.testing import CliRunner
 
 from mien.cli import cli
 from mien.config import load_config
 from mien.data.synthetic import write_csv
-from mien.train.distributed import Ranks, launch
+from mien.errors import MienError
+from mien.train.distributed import Ranks, launch, process_group_backend, training_device
 from mien.train.runner import fit
 
 SETTINGS = ["train.batch_size=64", "train.bf16=false", "train.lr=0.01", "train.warmup_epochs=0"]
@@ -57,3 +60,41 @@ def test_each_rank_takes_its_share_of_a_batch():
     shares = [batch[Ranks(rank, 3).shard()] for rank in range(3)]
     assert shares == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
     assert Ranks(0, 3).main and not Ranks(1, 3).main
+
+
+def test_each_process_picks_its_device_and_backend(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert training_device("auto") == torch.device("cpu")
+    with pytest.raises(MienError, match="no GPU"):
+        training_device("cuda")
+    with pytest.raises(MienError, match="valid: auto, cpu, cuda"):
+        training_device("tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    monkeypatch.setenv("LOCAL_RANK", "5")  # a second process group member on a 4-GPU machine
+    assert training_device("auto") == torch.device("cuda", 1)
+    assert training_device("cpu") == torch.device("cpu")
+    assert process_group_backend(torch.device("cuda", 1)) == "nccl"
+    assert process_group_backend(torch.device("cpu")) == "gloo"
+
+
+GPUS = torch.cuda.device_count()
+
+
+@pytest.mark.skipif(GPUS < 1, reason="no GPU that PyTorch can use")
+def test_training_on_a_gpu_matches_the_cpu(small_csv_data, tmp_path):
+    config = load_config(None, [*SETTINGS, "train.epochs=1", "train.device=cpu"])
+    fit(config, small_csv_data, tmp_path / "cpu")
+    config.train.device = "cuda"
+    fit(config, small_csv_data, tmp_path / "gpu")
+    [cpu], [gpu] = metrics(tmp_path / "cpu"), metrics(tmp_path / "gpu")
+    assert gpu["train_loss"] == pytest.approx(cpu["train_loss"], rel=0.03)
+
+
+@pytest.mark.skipif(GPUS < 2, reason="NCCL needs two GPUs")
+def test_two_gpu_processes_over_nccl_match_one(small_csv_data, tmp_path):
+    config = load_config(None, [*SETTINGS, "train.epochs=1", "train.device=cuda"])
+    fit(config, small_csv_data, tmp_path / "one")
+    launch(2, fit, config, small_csv_data, tmp_path / "two", False)
+    [one], [two] = metrics(tmp_path / "one"), metrics(tmp_path / "two")
+    assert two["train_loss"] == pytest.approx(one["train_loss"], rel=0.03)
