@@ -25,8 +25,12 @@ from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
 
 WEIGHTS = Path(__file__).parent / "weights"
-SHIPPED_WEIGHTS = WEIGHTS / "vgg_s.pt"  # the PyTorch checkpoint: training, evaluation, explanations
-SHIPPED_ONNX = {"fp32": WEIGHTS / "vgg_s.onnx", "int8": WEIGHTS / "vgg_s.int8.onnx"}  # `mien export` of it
+DEFAULT_MODEL = "vgg_s"  # the single model mien answers with unless told otherwise
+SHIPPED_WEIGHTS = WEIGHTS / f"{DEFAULT_MODEL}.pt"  # the PyTorch checkpoint: evaluation, explanations
+SHIPPED_ONNX = {  # `mien export` of it
+    "fp32": WEIGHTS / f"{DEFAULT_MODEL}.onnx",
+    "int8": WEIGHTS / f"{DEFAULT_MODEL}.int8.onnx",
+}
 SHIPPED_ENSEMBLE = (
     "vgg_s",
     "resnet_s",
