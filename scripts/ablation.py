@@ -76,19 +76,23 @@ def write_table(results: list[dict], out: Path) -> None:
     write_json(out / "ablation.json", results)
     base = results[0]
     lines = [
-        f"| change ({base['epochs']} epochs each, vgg_s, seed 0) | PublicTest | change | +TTA | change |",
-        "|---|---|---|---|---|",
+        f"| change ({base['epochs']} epochs each, vgg_s, seed 0) | PublicTest | change | +TTA | change "
+        "| macro-F1, TTA |",
+        "|---|---|---|---|---|---|",
     ]
     for row in results:
-        one, tta = row["public"]["accuracy"], row["public_tta"]["accuracy"]
-        d_one, d_tta = one - base["public"]["accuracy"], tta - base["public_tta"]["accuracy"]
-        same = row is base
+        changes = [_change(row, base, key) for key in ("public", "public_tta")]
         lines.append(
-            f"| {row['change']} | {one:.2%} | {'' if same else f'{d_one * 100:+.2f}'} "
-            f"| {tta:.2%} | {'' if same else f'{d_tta * 100:+.2f}'} |"
+            f"| {row['change']} | {row['public']['accuracy']:.2%} | {changes[0]} "
+            f"| {row['public_tta']['accuracy']:.2%} | {changes[1]} | {row['public_tta']['macro_f1']:.3f} |"
         )
     with atomic_path(out / "ablation.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
+
+
+def _change(row: dict, base: dict, key: str) -> str:
+    """Points gained against the base row; empty for the base row itself."""
+    return "" if row is base else f"{(row[key]['accuracy'] - base[key]['accuracy']) * 100:+.2f}"
 
 
 def main() -> None:
