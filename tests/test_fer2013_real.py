@@ -34,7 +34,7 @@ def test_one_epoch_on_a_subset_then_evaluate(fer2013_path, tmp_path):
             "--out",
             str(run_dir),
             "--set",
-            "data.train_limit=2000",
+            "data.train_limit=4000",
             "--set",
             "train.batch_size=32",
             "--set",
