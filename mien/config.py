@@ -68,9 +68,8 @@ class TrainConfig:
     device: str = "auto"  # auto (a GPU when PyTorch sees one), cpu or cuda
     bf16: bool = True  # bfloat16 autocast: about 2x faster on CPUs with AVX-512 bf16
     channels_last: bool = True  # memory layout that the CPU convolution kernels prefer
-    teachers: list = field(
-        default_factory=list
-    )  # checkpoints to distil from; "shipped" = the shipped ensemble
+    # Distillation: checkpoints or shipped model names to learn from; "shipped" = the shipped ensemble
+    teachers: list = field(default_factory=list)
     distill_alpha: float = 0.7  # weight of the teachers' soft labels in the loss (with teachers)
     distill_temperature: float = 2.0  # softens teacher and student probabilities alike
     seed: int = 0

@@ -68,13 +68,16 @@ class TeacherEnsemble:
 
 
 def resolve_teacher_paths(paths: list[str | Path]) -> list[Path]:
-    """Checkpoint paths, where the word "shipped" stands for the shipped ensemble's members."""
+    """Checkpoint paths; a shipped model's name (``vgg_s``) stands for its file, and the word
+    "shipped" for all the shipped ensemble's members."""
+    from mien.pipeline import WEIGHTS, shipped_ensemble
+
     resolved = []
     for path in paths:
         if str(path) == "shipped":
-            from mien.pipeline import shipped_ensemble
-
             resolved += shipped_ensemble(".pt")
+        elif not Path(path).suffix and (WEIGHTS / f"{path}.pt").is_file():
+            resolved.append(WEIGHTS / f"{path}.pt")
         else:
             resolved.append(Path(path))
     return resolved

@@ -1,9 +1,12 @@
+from pathlib import Path
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 from mien.config import load_config
 from mien.errors import MienError
+from mien.pipeline import SHIPPED_ENSEMBLE
 from mien.train.checkpoint import load_checkpoint
 from mien.train.distill import TeacherEnsemble, distillation_loss, resolve_teacher_paths
 from mien.train.evaluate import evaluate
@@ -55,8 +58,12 @@ def test_a_teacher_with_other_preprocessing_is_refused(train_csv, tmp_path):
         )
 
 
-def test_shipped_names_the_shipped_ensemble():
-    paths = resolve_teacher_paths(["shipped", "other.pt"])
-    assert [p.name for p in paths] == ["vgg_s.pt", "resnet_s.pt", "vgg_s_mixup.pt", "other.pt"]
+def test_shipped_names_the_shipped_ensemble_and_a_name_a_shipped_model():
+    paths = resolve_teacher_paths(["shipped", "resnet_s", "other.pt"])
+    assert [p.name for p in paths] == [f"{name}.pt" for name in SHIPPED_ENSEMBLE] + [
+        "resnet_s.pt",
+        "other.pt",
+    ]
+    assert paths[-2].is_file() and paths[-1] == Path("other.pt")
     assert load_config(None, ["train.teachers=shipped"]).train.teachers == ["shipped"]
     assert load_config(None, ['train.teachers=["a.pt", "b.pt"]']).train.teachers == ["a.pt", "b.pt"]
