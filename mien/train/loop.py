@@ -61,6 +61,7 @@ def train_one_epoch(
     (one generator state), then trains on its ``shard`` of it.
     """
     model.train()
+    device = next(model.parameters()).device  # augmentation runs on the CPU, training here
     order = epoch_order(data.labels.numpy(), settings.sampler, generator)
     step, loss_sum, correct, seen = first_step, 0.0, 0, 0
     progress = tqdm(
@@ -71,7 +72,6 @@ def train_one_epoch(
         images = augment_batch(to_model_input(data.images[index], preprocess), augment, generator)
         targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
         images, targets = mix_pairs(images, targets, augment, generator)
-        device = next(model.parameters()).device  # augmentation runs on the CPU, training here
         labels, images, targets = (t[shard].to(device, non_blocking=True) for t in (labels, images, targets))
         if settings.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
