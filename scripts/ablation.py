@@ -16,12 +16,8 @@ from pathlib import Path
 
 from mien.atomic import atomic_path
 from mien.config import load_config
-from mien.data.cache import load_fer2013
-from mien.data.fer2013 import CLASS_NAMES
 from mien.outputs import write_json
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
-from mien.train.loop import predict_probabilities
-from mien.train.metrics import classification_report
+from mien.train.evaluate import evaluate
 from mien.train.runner import fit
 
 BASE_PRESET = "fer2013_vgg_s"
@@ -53,20 +49,15 @@ VARIANTS = {  # row name: (what changes, overrides of the base preset)
 }  # fmt: skip
 
 
-def run_row(
-    name: str, overrides: list[str], data, data_path: Path, out: Path, epochs: int, threads: int
-) -> dict:
+def run_row(name: str, overrides: list[str], data_path: Path, out: Path, epochs: int, threads: int) -> dict:
     run_dir = out / name
     if (run_dir / "result.json").is_file():
         return json.loads((run_dir / "result.json").read_text())
     config = load_config(BASE_PRESET, [*overrides, f"train.epochs={epochs}", f"train.threads={threads}"])
     fit(config, data_path, run_dir, resume=(run_dir / "last.pt").is_file())
-    checkpoint = load_checkpoint(run_dir / "last.pt")
-    model = model_from_checkpoint(checkpoint)
     result = {"name": name, "change": VARIANTS[name][0], "overrides": overrides, "epochs": epochs}
     for key, tta in (("public", False), ("public_tta", True)):
-        probs = predict_probabilities(model, data.images, checkpoint["preprocess"], tta=tta, bf16=True)
-        report = classification_report(data.labels, probs.argmax(axis=1), CLASS_NAMES)
+        report = evaluate([run_dir / "last.pt"], data_path, "public", tta=tta, precision="bf16")
         result[key] = {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
     write_json(run_dir / "result.json", result)
     return result
@@ -103,13 +94,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads per run (0 = all)")
     parser.add_argument("--only", nargs="*", choices=list(VARIANTS), help="run these rows (baseline always)")
     args = parser.parse_args()
-    public = load_fer2013(args.data).select("public")
     names = ["baseline", *[n for n in VARIANTS if n != "baseline" and (not args.only or n in args.only)]]
     results = []
     for name in names:
-        results.append(
-            run_row(name, VARIANTS[name][1], public, args.data, args.out, args.epochs, args.threads)
-        )
+        results.append(run_row(name, VARIANTS[name][1], args.data, args.out, args.epochs, args.threads))
         write_table(results, args.out)
         print(f"{name}: PublicTest {results[-1]['public']['accuracy']:.4f}, "
               f"with TTA {results[-1]['public_tta']['accuracy']:.4f}", flush=True)  # fmt: skip
