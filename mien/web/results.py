@@ -24,13 +24,20 @@ class VideoResults:
         self.root.mkdir(parents=True, exist_ok=True)
         self.keep = keep
         self._lock = threading.Lock()
+        # Oldest first: folders already there (by modification time), then each new one. Creation
+        # order is kept here because folders made within one clock tick share a modification time.
+        found = [p for p in self.root.iterdir() if p.is_dir() and JOB_ID.fullmatch(p.name)]
+        self._jobs = sorted(found, key=lambda p: p.stat().st_mtime_ns)
 
     def new_job(self) -> tuple[str, Path]:
         """A fresh folder for one upload's results, and its id."""
         job = secrets.token_hex(16)
         folder = self.root / job
         folder.mkdir()
-        self._prune()
+        with self._lock:
+            self._jobs.append(folder)
+            while len(self._jobs) > self.keep:
+                shutil.rmtree(self._jobs.pop(0), ignore_errors=True)
         return job, folder
 
     def find(self, job: str, name: str) -> Path | None:
@@ -39,10 +46,3 @@ class VideoResults:
             return None
         path = self.root / job / name
         return path if path.is_file() else None
-
-    def _prune(self) -> None:
-        with self._lock:
-            jobs = [p for p in self.root.iterdir() if p.is_dir() and JOB_ID.fullmatch(p.name)]
-            jobs.sort(key=lambda p: p.stat().st_mtime)
-            for old in jobs[: -self.keep]:
-                shutil.rmtree(old, ignore_errors=True)
