@@ -65,6 +65,10 @@ class TrainConfig:
     sampler: str = "uniform"  # uniform | balanced: draw each class equally often
     grad_clip: float = 5.0  # max gradient norm; 0 = off
     ema_decay: float = 0.0  # exponential moving average of weights, e.g. 0.999; 0 = off
+    # Stochastic weight averaging: from this epoch (1-based) on, the weights after each epoch are
+    # averaged; the average, with batch-norm statistics recomputed, is evaluated and shipped. 0 = off
+    swa_from_epoch: int = 0
+    init_from: str = ""  # start from these weights (a checkpoint or shipped model name), not at random
     device: str = "auto"  # auto (a GPU when PyTorch sees one), cpu or cuda
     bf16: bool = True  # bfloat16 autocast: about 2x faster on CPUs with AVX-512 bf16
     channels_last: bool = True  # memory layout that the CPU convolution kernels prefer

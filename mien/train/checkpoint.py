@@ -43,8 +43,7 @@ def model_from_checkpoint(checkpoint: dict) -> nn.Module:
     """Rebuild the model a checkpoint describes, with its weights, in eval mode."""
     spec = checkpoint["model"]
     model = create_model(spec["name"], num_classes=len(checkpoint["class_names"]), **spec["args"])
-    weights = checkpoint.get("ema_state_dict") or checkpoint["state_dict"]  # the evaluated weights
-    state = {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+    state = {k: v.float() if v.is_floating_point() else v for k, v in evaluated_weights(checkpoint).items()}
     model.load_state_dict(state)
     return model.eval()
 
@@ -53,8 +52,23 @@ def inference_checkpoint(checkpoint: dict, half: bool = False) -> dict:
     """A copy without the training state, for shipping: weights (optionally fp16) and description."""
     keep = ("model", "class_names", "preprocess", "config", "metrics", "epoch")
     slim = {key: checkpoint[key] for key in keep if key in checkpoint}
-    weights = checkpoint.get("ema_state_dict") or checkpoint["state_dict"]
     slim["state_dict"] = {
-        k: v.half() if half and v.is_floating_point() else v.clone() for k, v in weights.items()
+        k: v.half() if half and v.is_floating_point() else v.clone()
+        for k, v in evaluated_weights(checkpoint).items()
     }
     return slim
+
+
+def evaluated_weights(checkpoint: dict) -> dict:
+    """The weights a run is judged and shipped by: its weight average (SWA or EMA) when it keeps
+    one, else the trained weights."""
+    return checkpoint.get("swa_state_dict") or checkpoint.get("ema_state_dict") or checkpoint["state_dict"]
+
+
+def resolve_model_path(name_or_path: str | Path) -> Path:
+    """A checkpoint path; a shipped model's name (``vgg_s``) stands for its file."""
+    from mien.pipeline import WEIGHTS  # the pipeline imports this module
+
+    if not Path(name_or_path).suffix and (WEIGHTS / f"{name_or_path}.pt").is_file():
+        return WEIGHTS / f"{name_or_path}.pt"
+    return Path(name_or_path)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mien.errors import MienError
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, resolve_model_path
 
 
 class TeacherEnsemble:
@@ -70,16 +70,11 @@ class TeacherEnsemble:
 def resolve_teacher_paths(paths: list[str | Path]) -> list[Path]:
     """Checkpoint paths; a shipped model's name (``vgg_s``) stands for its file, and the word
     "shipped" for all the shipped ensemble's members."""
-    from mien.pipeline import WEIGHTS, shipped_ensemble
+    from mien.pipeline import shipped_ensemble
 
     resolved = []
     for path in paths:
-        if str(path) == "shipped":
-            resolved += shipped_ensemble(".pt")
-        elif not Path(path).suffix and (WEIGHTS / f"{path}.pt").is_file():
-            resolved.append(WEIGHTS / f"{path}.pt")
-        else:
-            resolved.append(Path(path))
+        resolved += shipped_ensemble(".pt") if str(path) == "shipped" else [resolve_model_path(path)]
     return resolved
 
 

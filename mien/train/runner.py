@@ -6,6 +6,9 @@ Run folder:
     best.pt          the epoch with the best PublicTest accuracy
     metrics.jsonl    one line per epoch
     curves.png       loss and accuracy per epoch
+
+A run that averages its weights (train.swa_from_epoch or train.ema_decay) is evaluated, and
+shipped, by the average.
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ from mien.errors import MienError
 from mien.models.registry import create_model
 from mien.outputs import write_json
 from mien.render.plots import save_training_curves
-from mien.train.checkpoint import load_checkpoint, save_checkpoint
+from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, resolve_model_path, save_checkpoint
 from mien.train.distill import TeacherEnsemble
 from mien.train.distributed import barrier, join, mean_over_ranks
 from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
 from mien.train.metrics import classification_report
 from mien.train.schedule import lr_at
+from mien.train.swa import average_in
 
 
 def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: bool = False) -> dict:
@@ -50,7 +54,13 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
 
     ranks = join(settings.device)  # one process, or one rank of `mien train --nproc N` / torchrun
     state = _build(config, train_set, ranks.device)
-    model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
+    model, optimizer, ema, swa, generator = (
+        state.model,
+        state.optimizer,
+        state.ema,
+        state.swa,
+        state.generator,
+    )
     lr_for_step, steps_per_epoch = state.lr_for_step, state.steps_per_epoch
     trained = model
     if ranks.world > 1:
@@ -59,7 +69,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
 
     start_epoch, best = 0, {"accuracy": -1.0}
     if resume and (out_dir / "last.pt").is_file():
-        start_epoch, best = _restore(out_dir / "last.pt", model, optimizer, ema, generator, ranks.main)
+        start_epoch, best = _restore(out_dir / "last.pt", state, ranks.main)
     elif not resume:
         _prepare_fresh_run(out_dir, config, ranks.main)
     barrier(ranks)
@@ -83,10 +93,12 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             state.teacher,
         )
         record.update({key: mean_over_ranks(record[key], ranks) for key in ("train_loss", "train_acc")})
+        if swa is not None and epoch + 1 >= settings.swa_from_epoch:
+            average_in(swa, model, state.data.images, config.preprocess, settings.bf16)
         if not ranks.main:  # rank 0 alone evaluates and writes; the others wait for it
             barrier(ranks)
             continue
-        evaluated = ema.module if ema is not None else model
+        evaluated = _evaluated_model(state)
         probs = predict_probabilities(evaluated, public_set.images, config.preprocess, bf16=settings.bf16)
         report = classification_report(public_set.labels, probs.argmax(axis=1), CLASS_NAMES)
         record.update(
@@ -123,18 +135,33 @@ class _TrainingState:
     lr_for_step: Callable[[int], float]
     steps_per_epoch: int
     teacher: TeacherEnsemble | None = None  # with train.teachers: the ensemble distilled from
+    swa: torch.optim.swa_utils.AveragedModel | None = None  # with train.swa_from_epoch
+
+
+def _evaluated_model(state: _TrainingState) -> torch.nn.Module:
+    if state.swa is not None and state.swa.n_averaged.item() > 0:
+        return state.swa.module
+    return state.ema.module if state.ema is not None else state.model
 
 
 def _build(config: RunConfig, train_set: FaceSet, device: torch.device) -> _TrainingState:
     settings = config.train
     torch.manual_seed(settings.seed)  # before the model, so its initial weights are reproducible
-    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args).to(device)
+    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
+    if settings.init_from:
+        _load_start_weights(model, config, settings.init_from)
+    model = model.to(device)
     if settings.channels_last:
         model = model.to(memory_format=torch.channels_last)
     ema = None
     if settings.ema_decay > 0:
         average = torch.optim.swa_utils.get_ema_multi_avg_fn(settings.ema_decay)
         ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=average, use_buffers=True)
+    swa = None
+    if settings.swa_from_epoch > 0:
+        if ema is not None:
+            raise MienError("train.swa_from_epoch and train.ema_decay both average the weights: choose one")
+        swa = torch.optim.swa_utils.AveragedModel(model)  # an equal-weight mean; batch norm measured apart
     steps_per_epoch = len(train_set) // settings.batch_size
     if steps_per_epoch == 0:
         raise MienError(f"{len(train_set)} training images are fewer than one batch ({settings.batch_size})")
@@ -160,8 +187,25 @@ def _build(config: RunConfig, train_set: FaceSet, device: torch.device) -> _Trai
             settings.teachers, preprocess, settings.distill_temperature, settings.bf16, device
         )
     return _TrainingState(
-        model, _make_optimizer(model, settings), ema, generator, data, lr_for_step, steps_per_epoch, teacher
+        model,
+        _make_optimizer(model, settings),
+        ema,
+        generator,
+        data,
+        lr_for_step,
+        steps_per_epoch,
+        teacher,
+        swa,
     )
+
+
+def _load_start_weights(model: torch.nn.Module, config: RunConfig, source: str) -> None:
+    """Start from a trained model's weights (fine-tuning), which must be this config's network."""
+    checkpoint = load_checkpoint(resolve_model_path(source))
+    wanted = {"name": config.model.name, "args": dict(config.model.args)}
+    if checkpoint["model"] != wanted:
+        raise MienError(f"train.init_from {source} holds {checkpoint['model']}, the run trains {wanted}")
+    model.load_state_dict(model_from_checkpoint(checkpoint).state_dict())
 
 
 def _write_epoch(out_dir: Path, checkpoint: dict, record: dict, is_best: bool) -> None:
@@ -222,17 +266,23 @@ def _checkpoint(config: RunConfig, state: _TrainingState, epoch: int, record: di
     if ema is not None:
         checkpoint["ema_state_dict"] = ema.module.state_dict()
         checkpoint["ema_full"] = ema.state_dict()
+    if state.swa is not None:
+        checkpoint["swa_full"] = state.swa.state_dict()
+        if state.swa.n_averaged.item() > 0:
+            checkpoint["swa_state_dict"] = state.swa.module.state_dict()
     return checkpoint
 
 
-def _restore(path: Path, model, optimizer, ema, generator, verbose: bool = True) -> tuple[int, dict]:
+def _restore(path: Path, state: _TrainingState, verbose: bool = True) -> tuple[int, dict]:
     checkpoint = load_checkpoint(path)
-    model.load_state_dict(checkpoint["state_dict"])
-    optimizer.load_state_dict(checkpoint["optimizer"])
-    if ema is not None:
-        ema.load_state_dict(checkpoint["ema_full"])
+    state.model.load_state_dict(checkpoint["state_dict"])
+    state.optimizer.load_state_dict(checkpoint["optimizer"])
+    if state.ema is not None:
+        state.ema.load_state_dict(checkpoint["ema_full"])
+    if state.swa is not None:
+        state.swa.load_state_dict(checkpoint["swa_full"])
     torch.set_rng_state(checkpoint["rng"]["torch"])
-    generator.set_state(checkpoint["rng"]["generator"])
+    state.generator.set_state(checkpoint["rng"]["generator"])
     if verbose:
         print(f"resuming after epoch {checkpoint['epoch']}", flush=True)
     return checkpoint["epoch"], checkpoint["metrics"]["best"]

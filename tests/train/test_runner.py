@@ -6,7 +6,7 @@ import torch
 from mien.config import load_config
 from mien.errors import MienError
 from mien.train import runner
-from mien.train.checkpoint import load_checkpoint
+from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.train.evaluate import evaluate
 from mien.train.runner import fit
 
@@ -69,3 +69,49 @@ def test_a_second_run_into_the_same_folder_needs_resume(train_csv, tmp_path):
     fit(config, train_csv, tmp_path / "run")
     with pytest.raises(MienError, match="--resume"):
         fit(config, train_csv, tmp_path / "run")
+
+
+def test_swa_averages_the_weights_after_each_epoch_and_resumes(train_csv, tmp_path, monkeypatch):
+    config = load_config(None, [*FAST, "train.epochs=2", "data.train_limit=300", "train.swa_from_epoch=1"])
+
+    def interrupt(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:  # stop after epoch 1, keeping its weights, then resume
+        patch.setattr(runner, "save_training_curves", interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            fit(config, train_csv, tmp_path / "run")
+    after_first = load_checkpoint(tmp_path / "run" / "last.pt")
+    fit(config, train_csv, tmp_path / "run", resume=True)
+    after_second = load_checkpoint(tmp_path / "run" / "last.pt")
+
+    assert after_second["swa_full"]["n_averaged"].item() == 2
+    for key, weight in after_second["state_dict"].items():
+        if "running" in key or "num_batches" in key:
+            continue  # batch-norm statistics are measured again, not averaged
+        mean = (after_first["state_dict"][key] + weight) / 2
+        torch.testing.assert_close(after_second["swa_state_dict"][key], mean, rtol=1e-5, atol=1e-6)
+    shipped = model_from_checkpoint(after_second).state_dict()  # what ships is the average
+    torch.testing.assert_close(shipped["head.5.weight"], after_second["swa_state_dict"]["head.5.weight"])
+    assert not torch.equal(
+        shipped["features.1.running_mean"], after_second["state_dict"]["features.1.running_mean"]
+    )
+
+
+def test_init_from_starts_at_the_given_weights(train_csv, tmp_path):
+    fit(load_config(None, [*FAST, "train.epochs=2"]), train_csv, tmp_path / "first")
+    source = load_checkpoint(tmp_path / "first" / "last.pt")
+    # learning rate 0: the run keeps its starting weights, so they must be the source's
+    overrides = ["train.lr=0", "train.final_lr_fraction=1", "train.epochs=1", "train.swa_from_epoch=1"]
+    config = load_config(None, [*FAST, *overrides, f"train.init_from={tmp_path / 'first' / 'last.pt'}"])
+    fit(config, train_csv, tmp_path / "tuned")
+    tuned = load_checkpoint(tmp_path / "tuned" / "last.pt")
+    for key, weight in source["state_dict"].items():
+        if weight.is_floating_point() and "running" not in key:
+            torch.testing.assert_close(tuned["swa_state_dict"][key], weight)
+
+    with pytest.raises(MienError, match="init_from"):
+        wrong = load_config(
+            None, [*FAST, "model.name=resnet_s", f"train.init_from={tmp_path / 'first' / 'last.pt'}"]
+        )
+        fit(wrong, train_csv, tmp_path / "wrong")
