@@ -1,5 +1,7 @@
 import numpy as np
+import pytest
 
+from mien.errors import MienError
 from mien.train.ensemble_select import rank_subsets
 
 CLASSES = ("a", "b")
@@ -38,3 +40,19 @@ def test_a_pair_that_beats_each_member_wins():
     ranked = rank_subsets(probabilities, labels, {"first": 1.0, "second": 1.0}, 10.0, CLASSES)
     assert ranked[0]["members"] == ["first", "second"]
     assert ranked[0]["accuracy"] == 1.0
+
+
+def test_log_loss_ranking_prefers_the_surer_of_two_equally_accurate_models():
+    labels = np.array([0, 1, 1])
+    probabilities = {
+        "barely_right": np.array([[0.55, 0.45], [0.45, 0.55], [0.45, 0.55]]),
+        "surely_right": np.array([[0.9, 0.1], [0.1, 0.9], [0.2, 0.8]]),
+    }
+    sizes = {"barely_right": 1.0, "surely_right": 5.0}
+    by_accuracy = rank_subsets(probabilities, labels, sizes, 10.0, CLASSES)
+    by_log_loss = rank_subsets(probabilities, labels, sizes, 10.0, CLASSES, rank_by="log_loss")
+    assert by_accuracy[0]["members"] == ["barely_right"]  # all three are right on every face: smallest
+    assert by_log_loss[0]["members"] == ["surely_right"]
+    assert by_log_loss[0]["log_loss"] == pytest.approx(-np.log([0.9, 0.9, 0.8]).mean())
+    with pytest.raises(MienError, match="log_loss"):
+        rank_subsets(probabilities, labels, sizes, 10.0, CLASSES, rank_by="f1")
