@@ -25,17 +25,15 @@ from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
 
 WEIGHTS = Path(__file__).parent / "weights"
-DEFAULT_MODEL = "vgg_s_distilled_gen3"  # the single model mien answers with unless told otherwise
+DEFAULT_MODEL = "vgg_s_distilled_gen3_swa"  # the single model mien answers with unless told otherwise
 SHIPPED_WEIGHTS = WEIGHTS / f"{DEFAULT_MODEL}.pt"  # the PyTorch checkpoint: evaluation, explanations
 SHIPPED_ONNX = {  # `mien export` of it
     "fp32": WEIGHTS / f"{DEFAULT_MODEL}.onnx",
     "int8": WEIGHTS / f"{DEFAULT_MODEL}.int8.onnx",
 }
 SHIPPED_ENSEMBLE = (  # chosen on PublicTest by scripts/select_ensemble.py (docs/model_card.md)
-    "resnet_s",
-    "vgg_s_mixup",
-    "vgg_s_block_dropout",
-    "vgg_s_distilled_gen3",
+    "vgg_s_distilled_long",
+    "vgg_s_distilled_gen3_swa",
 )  # --ensemble: each member as NAME.pt and NAME.onnx in weights/
 
 
