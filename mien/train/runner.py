@@ -54,13 +54,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
 
     ranks = join(settings.device)  # one process, or one rank of `mien train --nproc N` / torchrun
     state = _build(config, train_set, ranks.device)
-    model, optimizer, ema, swa, generator = (
-        state.model,
-        state.optimizer,
-        state.ema,
-        state.swa,
-        state.generator,
-    )
+    model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
     lr_for_step, steps_per_epoch = state.lr_for_step, state.steps_per_epoch
     trained = model
     if ranks.world > 1:
@@ -93,8 +87,8 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             state.teacher,
         )
         record.update({key: mean_over_ranks(record[key], ranks) for key in ("train_loss", "train_acc")})
-        if swa is not None and epoch + 1 >= settings.swa_from_epoch:
-            average_in(swa, model, state.data.images, config.preprocess, settings.bf16)
+        if state.swa is not None and epoch + 1 >= settings.swa_from_epoch:
+            average_in(state.swa, model, state.data.images, config.preprocess, settings.bf16)
         if not ranks.main:  # rank 0 alone evaluates and writes; the others wait for it
             barrier(ranks)
             continue
