@@ -32,8 +32,9 @@ SHIPPED_ONNX = {  # `mien export` of it
     "int8": WEIGHTS / f"{DEFAULT_MODEL}.int8.onnx",
 }
 SHIPPED_ENSEMBLE = (  # chosen on PublicTest by scripts/select_ensemble.py (docs/model_card.md)
-    "vgg_s_distilled_long",
+    "vgg_s_distilled_gen3",
     "vgg_s_distilled_gen3_swa",
+    "vgg_s_distilled_long_swa",
 )  # --ensemble: each member as NAME.pt and NAME.onnx in weights/
 
 
