@@ -43,9 +43,13 @@ def model_from_checkpoint(checkpoint: dict) -> nn.Module:
     """Rebuild the model a checkpoint describes, with its weights, in eval mode."""
     spec = checkpoint["model"]
     model = create_model(spec["name"], num_classes=len(checkpoint["class_names"]), **spec["args"])
-    state = {k: v.float() if v.is_floating_point() else v for k, v in evaluated_weights(checkpoint).items()}
-    model.load_state_dict(state)
+    model.load_state_dict(fp32_weights(checkpoint))
     return model.eval()
+
+
+def fp32_weights(checkpoint: dict) -> dict:
+    """The evaluated weights in float32 (shipped checkpoints may hold them in fp16)."""
+    return {k: v.float() if v.is_floating_point() else v for k, v in evaluated_weights(checkpoint).items()}
 
 
 def inference_checkpoint(checkpoint: dict, half: bool = False) -> dict:

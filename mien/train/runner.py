@@ -34,7 +34,7 @@ from mien.errors import MienError
 from mien.models.registry import create_model
 from mien.outputs import write_json
 from mien.render.plots import save_training_curves
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, resolve_model_path, save_checkpoint
+from mien.train.checkpoint import fp32_weights, load_checkpoint, resolve_model_path, save_checkpoint
 from mien.train.distill import TeacherEnsemble
 from mien.train.distributed import barrier, join, mean_over_ranks
 from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
@@ -87,11 +87,11 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
             state.teacher,
         )
         record.update({key: mean_over_ranks(record[key], ranks) for key in ("train_loss", "train_acc")})
-        if state.swa is not None and epoch + 1 >= settings.swa_from_epoch:
-            average_in(state.swa, model, state.data.images, config.preprocess, settings.bf16)
         if not ranks.main:  # rank 0 alone evaluates and writes; the others wait for it
             barrier(ranks)
             continue
+        if state.swa is not None and epoch + 1 >= settings.swa_from_epoch:  # evaluated and saved here only
+            average_in(state.swa, model, state.data.images, config.preprocess, settings.bf16)
         evaluated = _evaluated_model(state)
         probs = predict_probabilities(evaluated, public_set.images, config.preprocess, bf16=settings.bf16)
         report = classification_report(public_set.labels, probs.argmax(axis=1), CLASS_NAMES)
@@ -199,7 +199,7 @@ def _load_start_weights(model: torch.nn.Module, config: RunConfig, source: str) 
     wanted = {"name": config.model.name, "args": dict(config.model.args)}
     if checkpoint["model"] != wanted:
         raise MienError(f"train.init_from {source} holds {checkpoint['model']}, the run trains {wanted}")
-    model.load_state_dict(model_from_checkpoint(checkpoint).state_dict())
+    model.load_state_dict(fp32_weights(checkpoint))
 
 
 def _write_epoch(out_dir: Path, checkpoint: dict, record: dict, is_best: bool) -> None:
