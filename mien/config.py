@@ -70,7 +70,9 @@ class TrainConfig:
     swa_from_epoch: int = 0
     init_from: str = ""  # start from these weights (a checkpoint or shipped model name), not at random
     device: str = "auto"  # auto (a GPU when PyTorch sees one), cpu or cuda
-    bf16: bool = True  # bfloat16 autocast: about 2x faster on CPUs with AVX-512 bf16
+    # bfloat16 autocast where it is fast: a GPU, or a CPU with bf16 in hardware (AVX-512 BF16, AMX;
+    # about 2x fp32 there). Other CPUs train in fp32: there bf16 is emulated, many times slower.
+    bf16: bool = True
     channels_last: bool = True  # memory layout that the CPU convolution kernels prefer
     # Distillation: checkpoints or shipped model names to learn from; "shipped" = the shipped ensemble
     teachers: list = field(default_factory=list)

@@ -17,7 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from mien.errors import MienError
 from mien.models.registry import create_model
 from mien.outputs import write_json
 from mien.render.plots import save_training_curves
+from mien.runtime import native_bf16
 from mien.train.checkpoint import fp32_weights, load_checkpoint, resolve_model_path, save_checkpoint
 from mien.train.distill import TeacherEnsemble
 from mien.train.distributed import barrier, join, mean_over_ranks
@@ -53,6 +54,8 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     train_set, public_set = _training_splits(faces, config)
 
     ranks = join(settings.device)  # one process, or one rank of `mien train --nproc N` / torchrun
+    config = _with_fast_precision(config, ranks.device)
+    settings = config.train
     state = _build(config, train_set, ranks.device)
     model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
     lr_for_step, steps_per_epoch = state.lr_for_step, state.steps_per_epoch
@@ -136,6 +139,16 @@ def _evaluated_model(state: _TrainingState) -> torch.nn.Module:
     if state.swa is not None and state.swa.n_averaged.item() > 0:
         return state.swa.module
     return state.ema.module if state.ema is not None else state.model
+
+
+def _with_fast_precision(config: RunConfig, device: torch.device) -> RunConfig:
+    """Keep bf16 autocast only where it is fast: on a GPU, or on a CPU that computes bf16 in
+    hardware. Elsewhere (AVX2 CPUs, for one) oneDNN emulates it at a small fraction of fp32's speed."""
+    bf16 = config.train.bf16 and (device.type == "cuda" or native_bf16())
+    if bf16 == config.train.bf16:
+        return config
+    print("this CPU has no bf16 in hardware: training in fp32", file=sys.stderr)
+    return replace(config, train=replace(config.train, bf16=bf16))
 
 
 def _build(config: RunConfig, train_set: FaceSet, device: torch.device) -> _TrainingState:

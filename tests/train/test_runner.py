@@ -71,6 +71,18 @@ def test_a_second_run_into_the_same_folder_needs_resume(train_csv, tmp_path):
         fit(config, train_csv, tmp_path / "run")
 
 
+def test_bf16_is_kept_only_where_it_is_fast(train_csv, tmp_path, monkeypatch):
+    config = load_config(None, [*FAST, "train.bf16=true", "train.epochs=1", "data.train_limit=200"])
+    monkeypatch.setattr(runner, "native_bf16", lambda: False)  # an AVX2 CPU: bf16 only emulated
+    assert runner._with_fast_precision(config, torch.device("cuda")).train.bf16
+    fit(config, train_csv, tmp_path / "run")
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["train"]["bf16"] is False
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["config"]["train"]["bf16"] is False
+
+    monkeypatch.setattr(runner, "native_bf16", lambda: True)  # AVX-512 BF16 or AMX
+    assert runner._with_fast_precision(config, torch.device("cpu")).train.bf16
+
+
 def test_swa_averages_the_weights_after_each_epoch_and_resumes(train_csv, tmp_path, monkeypatch):
     config = load_config(None, [*FAST, "train.epochs=2", "data.train_limit=300", "train.swa_from_epoch=1"])
 
