@@ -88,8 +88,12 @@ def _quantize(fp32: Path, scratch: Path, faces: np.ndarray, checkpoint: dict) ->
 
     prepared, quantized = scratch / "prepared.onnx", scratch / "int8.onnx"
     quant_pre_process(str(fp32), str(prepared))
+    # reduce_range: 7-bit weights. CPUs without VNNI (AVX2, plain AVX-512) multiply u8 x s8 pairs
+    # into saturating 16-bit sums; full-range weights overflow them, and the int8 model agreed with
+    # fp32 on only 94% of held-out faces on such a CPU (99.5% with 7-bit weights, as fast).
     quantize_static(str(prepared), str(quantized), Batches(), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)  # fmt: skip
+                    reduce_range=True, activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8)  # fmt: skip
     return quantized
 
 
