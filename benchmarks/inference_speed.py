@@ -23,6 +23,7 @@ from mien.backends import load_classifier
 from mien.backends.cascade import CascadeClassifier
 from mien.data.synthetic import make_faces
 from mien.pipeline import SHIPPED_ONNX, SHIPPED_WEIGHTS
+from mien.runtime import native_bf16
 
 FER2013 = Path(os.environ.get("MIEN_FER2013", Path(__file__).resolve().parents[2] / "shared" / "fer2013"))
 
@@ -68,6 +69,9 @@ def main() -> None:
     crops = real_faces(args.batch)
     rows = []
     for name, path, precision in CLASSIFIERS:
+        if precision == "bf16" and not native_bf16():
+            print(f"{name}: skipped, this CPU has no bf16 in hardware (emulated, it is many times slower)")
+            continue
         classifier = classifier_for(path, precision)
         batched = faces_per_second(classifier, crops, args.batch, args.repeats)
         single = faces_per_second(classifier, crops[:64], 1, args.repeats)

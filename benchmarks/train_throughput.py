@@ -20,6 +20,7 @@ import torch
 from mien.config import RunConfig
 from mien.data.fer2013 import CLASS_NAMES
 from mien.models.registry import create_model, list_models
+from mien.runtime import native_bf16
 from mien.train.loop import EpochData, train_one_epoch
 from mien.train.runner import _make_optimizer
 
@@ -68,21 +69,27 @@ def main() -> None:
     args = parser.parse_args()
     threads = torch.get_num_threads()
     print(f"torch {torch.__version__}, {threads} threads, batch 128, {args.batches} batches per pass")
+    # Emulated bf16 (CPUs without it in hardware) is many times slower than fp32 and training
+    # does not use it there, so it is not timed.
+    precisions = (False, True) if native_bf16() else (False,)
+    if not native_bf16():
+        print("this CPU has no bf16 in hardware: fp32 only")
     results = {}
     for name in args.models:
-        for bf16 in (False, True):
+        for bf16 in precisions:
             results[name, bf16] = images_per_second(name, bf16, args.batches, args.repeats)
+    fastest = precisions[-1]
     baseline = results.get(("vgg", False))
-    header = f"{'model':<10}{'params':>8}{'fp32 img/s':>12}{'bf16 img/s':>12}{'bf16/fp32':>11}"
-    header += f"{'bf16 epoch':>12}" + (f"{'vs vgg fp32':>13}" if baseline else "")
+    header = f"{'model':<10}{'params':>8}{'fp32 img/s':>12}"
+    header += f"{'bf16 img/s':>12}{'bf16/fp32':>11}" if fastest else ""
+    header += f"{'epoch':>8}" + (f"{'vs vgg fp32':>13}" if baseline else "")
     print(header)
     for name in args.models:
-        fp32, bf16 = results[name, False], results[name, True]
+        fp32, best = results[name, False], results[name, fastest]
         params = sum(p.numel() for p in create_model(name).parameters()) / 1e6
-        row = f"{name:<10}{params:>7.2f}M{fp32:>12.0f}{bf16:>12.0f}{bf16 / fp32:>10.2f}x"
-        row += f"{FER2013_TRAINING_IMAGES / bf16:>11.0f}s" + (
-            f"{bf16 / baseline:>12.2f}x" if baseline else ""
-        )
+        row = f"{name:<10}{params:>7.2f}M{fp32:>12.0f}"
+        row += f"{best:>12.0f}{best / fp32:>10.2f}x" if fastest else ""
+        row += f"{FER2013_TRAINING_IMAGES / best:>7.0f}s" + (f"{best / baseline:>12.2f}x" if baseline else "")
         print(row)
 
 
