@@ -1,4 +1,4 @@
-"""Training curves and confusion matrices as PNG files (written atomically)."""
+"""Training curves, confusion matrices and reliability diagrams as PNG files (written atomically)."""
 
 from __future__ import annotations
 
@@ -56,6 +56,30 @@ def save_confusion_matrix(matrix: list[list[int]], class_names: list[str], path:
                 color=colour,
             )
     figure.colorbar(image, ax=axis, fraction=0.046)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def save_reliability_diagram(reliability: list[dict], path: Path, title: str) -> None:
+    """Accuracy against confidence per confidence bin (see ``probability_report``): a calibrated
+    model's bars reach the diagonal; the shading under the bars is how many faces each bin holds."""
+    lows = [row["low"] for row in reliability]
+    widths = [row["high"] - row["low"] for row in reliability]
+    figure, axis = plt.subplots(figsize=(5.5, 5))
+    axis.bar(lows, [row["accuracy"] for row in reliability], width=widths, align="edge",
+             edgecolor="black", color="tab:blue", label="accuracy")  # fmt: skip
+    axis.plot([0, 1], [0, 1], color="grey", linestyle="--", label="calibrated")
+    axis.scatter([row["confidence"] for row in reliability], [row["accuracy"] for row in reliability],
+                 color="tab:orange", zorder=3, s=12, label="mean confidence of the bin")  # fmt: skip
+    shares = np.asarray([row["count"] for row in reliability], dtype=float)
+    axis.bar(lows, 0.15 * shares / max(1.0, shares.max()), width=widths, align="edge",
+             color="grey", alpha=0.4, label="faces (relative)")  # fmt: skip
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1)
+    axis.set_xlabel("confidence (top probability)")
+    axis.set_ylabel("accuracy")
+    axis.set_title(title)
+    axis.legend(loc="upper left", fontsize=8)
     figure.tight_layout()
     _save(figure, path)
 

@@ -12,7 +12,7 @@ from mien.backends.ensemble import EnsembleClassifier
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import resolve_split
 from mien.errors import MienError
-from mien.train.metrics import classification_report
+from mien.train.metrics import classification_report, probability_report
 
 
 def ensemble_probabilities(
@@ -27,7 +27,8 @@ def ensemble_probabilities(
 def evaluate(
     checkpoint_paths: list[Path], data_path: Path, split: str, tta: bool = False, precision: str = "auto"
 ) -> dict:
-    """Accuracy, macro-F1, per-class precision/recall and confusion matrix on one split.
+    """Accuracy, macro-F1, per-class precision/recall, confusion matrix, log loss and calibration
+    error on one split.
 
     The precision defaults to what `mien predict` uses on this machine, so the figures match it.
     """
@@ -39,6 +40,7 @@ def evaluate(
     paths = [Path(p) for p in checkpoint_paths]
     probs, class_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
     report = classification_report(faces.labels, probs.argmax(axis=1), tuple(class_names))
+    report.update(probability_report(faces.labels, probs))
     report.update(
         split=resolve_split(split),
         tta=tta,

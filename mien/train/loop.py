@@ -123,7 +123,6 @@ def smoothed_targets(labels: torch.Tensor, num_classes: int, smoothing: float) -
     return targets
 
 
-@torch.inference_mode()
 def predict_probabilities(
     model: nn.Module,
     images: np.ndarray,
@@ -133,6 +132,20 @@ def predict_probabilities(
     bf16: bool = False,
 ) -> np.ndarray:
     """Class probabilities (N, K) for uint8 faces (N, 48, 48); TTA averages flips and shifted crops."""
+    logits = predict_logits(model, images, preprocess, tta, batch_size, bf16)
+    return F.softmax(torch.from_numpy(logits), dim=2).mean(dim=1).numpy()
+
+
+@torch.inference_mode()
+def predict_logits(
+    model: nn.Module,
+    images: np.ndarray,
+    preprocess: PreprocessConfig | dict,
+    tta: bool = False,
+    batch_size: int = 512,
+    bf16: bool = False,
+) -> np.ndarray:
+    """Logits (N, V, K) of every view: V is 1, or the 10 TTA views."""
     model.eval()
     device = next(model.parameters()).device
     outputs = []
@@ -140,13 +153,13 @@ def predict_probabilities(
         batch = np.asarray(images[start : start + batch_size])
         views = tta_views(batch) if tta else [batch]
         with autocast(bf16, device.type):
-            probs = [
-                F.softmax(model(to_model_input(np.ascontiguousarray(v), preprocess).to(device)
-                                .contiguous(memory_format=torch.channels_last)).float(), dim=1)
+            logits = [
+                model(to_model_input(np.ascontiguousarray(v), preprocess).to(device)
+                      .contiguous(memory_format=torch.channels_last)).float()
                 for v in views
             ]  # fmt: skip
-        outputs.append(torch.stack(probs).mean(dim=0).cpu())
-    return torch.cat(outputs).numpy() if outputs else np.zeros((0, 0), np.float32)
+        outputs.append(torch.stack(logits, dim=1).cpu())  # (n, V, K)
+    return torch.cat(outputs).numpy() if outputs else np.zeros((0, 1, 0), np.float32)
 
 
 def autocast(enabled: bool, device_type: str = "cpu"):

@@ -1,4 +1,5 @@
-"""Classification metrics from predictions: accuracy, macro-F1, per-class precision and recall."""
+"""Classification metrics: accuracy, macro-F1 and per-class precision and recall from predictions;
+log loss and calibration error from probabilities."""
 
 from __future__ import annotations
 
@@ -38,4 +39,34 @@ def classification_report(true: np.ndarray, predicted: np.ndarray, class_names: 
         },
         "class_names": list(class_names),
         "confusion_matrix": matrix.tolist(),
+    }
+
+
+def probability_report(true: np.ndarray, probabilities: np.ndarray, bins: int = 15) -> dict:
+    """Log loss and expected calibration error (ECE) of (N, K) probabilities, with the reliability
+    table behind the ECE: per confidence bin, the faces in it, their mean confidence and accuracy."""
+    true = np.asarray(true)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == true
+    # Bin i holds confidences in (i/bins, (i+1)/bins]; a confidence of exactly 0 cannot occur.
+    bin_of = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    table = []
+    for index in range(bins):
+        members = bin_of == index
+        if members.any():
+            table.append({
+                "low": index / bins,
+                "high": (index + 1) / bins,
+                "count": int(members.sum()),
+                "confidence": float(confidence[members].mean()),
+                "accuracy": float(correct[members].mean()),
+            })  # fmt: skip
+    count = max(1, len(true))
+    true_probability = probabilities[np.arange(len(true)), true]
+    gaps = sum(row["count"] * abs(row["confidence"] - row["accuracy"]) for row in table)
+    return {
+        "log_loss": float(-np.log(np.clip(true_probability, 1e-12, None)).sum() / count),
+        "expected_calibration_error": gaps / count,
+        "reliability": table,
     }

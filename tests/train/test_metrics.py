@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mien.train.metrics import classification_report, confusion_matrix
+from mien.train.metrics import classification_report, confusion_matrix, probability_report
 
 
 def test_confusion_matrix_rows_are_true_classes():
@@ -29,3 +29,21 @@ def test_absent_classes_do_not_count_in_macro_f1():
     report = classification_report(np.array([0, 1]), np.array([0, 1]), ("a", "b", "c"))
     assert report["macro_f1"] == pytest.approx(1.0)
     assert report["per_class"]["c"]["support"] == 0
+
+
+def test_log_loss_and_calibration_error_match_a_hand_worked_example():
+    # Confidences 0.95 (right), 0.55 (wrong), 0.75 (right): one face in each of three of five bins.
+    probabilities = np.array([[0.95, 0.05], [0.55, 0.45], [0.25, 0.75]])
+    report = probability_report(np.array([0, 1, 1]), probabilities, bins=5)
+    assert report["log_loss"] == pytest.approx(-(np.log(0.95) + np.log(0.45) + np.log(0.75)) / 3)
+    assert report["expected_calibration_error"] == pytest.approx((0.05 + 0.55 + 0.25) / 3)
+    assert [row["low"] for row in report["reliability"]] == pytest.approx([0.4, 0.6, 0.8])
+    counts_and_accuracy = [(row["count"], row["accuracy"]) for row in report["reliability"]]
+    assert counts_and_accuracy == [(1, 0.0), (1, 1.0), (1, 1.0)]
+
+
+def test_a_model_right_as_often_as_it_is_sure_has_no_calibration_error():
+    # Ten faces at confidence 0.8, eight of them right.
+    probabilities = np.tile([0.8, 0.2], (10, 1))
+    true = np.array([0] * 8 + [1] * 2)
+    assert probability_report(true, probabilities)["expected_calibration_error"] == pytest.approx(0.0)
