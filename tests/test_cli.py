@@ -67,6 +67,19 @@ def test_train_then_evaluate_from_the_command_line(train_csv, tmp_path):
     assert sum(map(sum, report["confusion_matrix"])) == report["count"] == 140
     assert json.loads((out / "private_tta.json").read_text())["accuracy"] == report["accuracy"]
     assert (out / "private_tta_confusion.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "private_tta_reliability.png").read_bytes()[:4] == b"\x89PNG"
+    assert 0 <= report["expected_calibration_error"] <= 1 and report["log_loss"] > 0
+
+    result = run("calibrate", run_dir / "best.pt", "--data", train_csv, "--out", tmp_path / "calibrated.pt")
+    assert result.exit_code == 0, result.output
+    assert "temperature" in result.output and "after" in result.output
+    log_loss = {}
+    for name in ("best.pt", "calibrated.pt"):
+        path = run_dir / name if name == "best.pt" else tmp_path / name
+        out = tmp_path / f"eval_{name}"
+        result = run("evaluate", path, "--data", train_csv, "--tta", "--out", out, "--json")
+        log_loss[name] = json.loads(result.stdout)["log_loss"]
+    assert log_loss["calibrated.pt"] < log_loss["best.pt"]  # on the split it was fitted to
 
 
 def test_models_lists_the_registry():

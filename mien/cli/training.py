@@ -1,4 +1,5 @@
-"""Commands for data, training and evaluation: data check, models, train, evaluate, demo."""
+"""Commands for data, training and evaluation: data check, models, train, evaluate, calibrate,
+demo."""
 
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, npr
     default="evaluation",
     type=click.Path(path_type=Path),
     show_default=True,
-    help="Folder for the JSON report and the confusion-matrix PNG.",
+    help="Folder for the JSON report, the confusion matrix and the reliability diagram (PNG).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
@@ -113,11 +114,11 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, npr
     help="auto: bf16 where the CPU has it in hardware, else fp32.",
 )
 def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, precision) -> None:
-    """Accuracy, macro-F1, per-class precision/recall and confusion matrix of CHECKPOINTS (default: the
-    shipped model); several checkpoints are evaluated as an ensemble."""
+    """Accuracy, macro-F1, per-class precision/recall, confusion matrix and calibration of CHECKPOINTS
+    (default: the shipped model); several checkpoints are evaluated as an ensemble."""
     from mien.outputs import write_json
     from mien.pipeline import SHIPPED_WEIGHTS, shipped_ensemble
-    from mien.render.plots import save_confusion_matrix
+    from mien.render.plots import save_confusion_matrix, save_reliability_diagram
     from mien.train.evaluate import evaluate as run_evaluation
 
     if ensemble and checkpoints:
@@ -131,19 +132,49 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
     save_confusion_matrix(
         report["confusion_matrix"], report["class_names"], out_dir / f"{stem}_confusion.png", title
     )
+    calibration_title = f"{report['split']}: calibration error {report['expected_calibration_error']:.4f}"
+    save_reliability_diagram(report["reliability"], out_dir / f"{stem}_reliability.png", calibration_title)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(
         f"{report['split']} ({report['count']} faces, {report['precision']}{', TTA' if tta else ''}): "
-        f"accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}"
+        f"accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}, log loss "
+        f"{report['log_loss']:.4f}, calibration error {report['expected_calibration_error']:.4f}"
     )
     click.echo(f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
     for name, row in report["per_class"].items():
         click.echo(
             f"{name:<10}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9}"
         )
-    click.echo(f"wrote {out_dir / (stem + '.json')} and {out_dir / (stem + '_confusion.png')}")
+    click.echo(f"wrote {out_dir / (stem + '.json')}, {stem}_confusion.png and {stem}_reliability.png")
+
+
+@cli.command()
+@click.argument("checkpoint", type=click.Path(path_type=Path))
+@data_option
+@click.option("--split", type=click.Choice(["public", "train"]), default="public", show_default=True,
+              help="The split to fit on; never the test split.")  # fmt: skip
+@click.option("--tta/--no-tta", default=True, show_default=True, help="Fit the probabilities TTA averages.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The checkpoint to write.")
+def calibrate(checkpoint, data_path, split, tta, out) -> None:
+    """Fit a temperature and one bias per class on --split and bake them into CHECKPOINT's last
+    layer: probabilities that say how often the model is right, and less bias toward rare classes."""
+    from mien.train.calibrate import calibrate as fit_and_bake
+    from mien.train.checkpoint import save_checkpoint
+
+    calibrated = fit_and_bake(checkpoint, data_path, split, tta)
+    save_checkpoint(out, calibrated)
+    record = calibrated["calibration"][-1]
+    biases = ", ".join(f"{name} {bias:+.2f}" for name, bias in record["class_bias"].items())
+    click.echo(f"temperature {record['temperature']:.3f}; class biases {biases}")
+    click.echo(f"on {record['split']} ({record['faces']} faces{', TTA' if tta else ''}):")
+    for label, figures in (("before", record["before"]), ("after", record["after"])):
+        click.echo(
+            f"  {label:<7}accuracy {figures['accuracy']:.4f}, macro-F1 {figures['macro_f1']:.4f}, log loss "
+            f"{figures['log_loss']:.4f}, calibration error {figures['expected_calibration_error']:.4f}"
+        )
+    click.echo(f"wrote {out}")
 
 
 @cli.command()

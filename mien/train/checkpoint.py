@@ -54,7 +54,7 @@ def fp32_weights(checkpoint: dict) -> dict:
 
 def inference_checkpoint(checkpoint: dict, half: bool = False) -> dict:
     """A copy without the training state, for shipping: weights (optionally fp16) and description."""
-    keep = ("model", "class_names", "preprocess", "config", "metrics", "epoch")
+    keep = ("model", "class_names", "preprocess", "config", "metrics", "epoch", "calibration")
     slim = {key: checkpoint[key] for key in keep if key in checkpoint}
     slim["state_dict"] = {
         k: v.half() if half and v.is_floating_point() else v.clone()
