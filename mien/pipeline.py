@@ -25,7 +25,7 @@ from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
 
 WEIGHTS = Path(__file__).parent / "weights"
-DEFAULT_MODEL = "vgg_s_distilled_gen3_swa_calibrated"  # the single model mien answers with unless told otherwise
+DEFAULT_MODEL = "vgg_s_distilled_gen3_swa_calibrated"  # what mien answers with unless told otherwise
 SHIPPED_WEIGHTS = WEIGHTS / f"{DEFAULT_MODEL}.pt"  # the PyTorch checkpoint: evaluation, explanations
 SHIPPED_ONNX = {  # `mien export` of it
     "fp32": WEIGHTS / f"{DEFAULT_MODEL}.onnx",
