@@ -153,17 +153,15 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
 @cli.command()
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @data_option
-@click.option("--split", type=click.Choice(["public", "train"]), default="public", show_default=True,
-              help="The split to fit on; never the test split.")  # fmt: skip
 @click.option("--tta/--no-tta", default=True, show_default=True, help="Fit the probabilities TTA averages.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The checkpoint to write.")
-def calibrate(checkpoint, data_path, split, tta, out) -> None:
-    """Fit a temperature and one bias per class on --split and bake them into CHECKPOINT's last
+def calibrate(checkpoint, data_path, tta, out) -> None:
+    """Fit a temperature and one bias per class on PublicTest and bake them into CHECKPOINT's last
     layer: probabilities that say how often the model is right, and less bias toward rare classes."""
     from mien.train.calibrate import calibrate as fit_and_bake
     from mien.train.checkpoint import save_checkpoint
 
-    calibrated = fit_and_bake(checkpoint, data_path, split, tta)
+    calibrated = fit_and_bake(checkpoint, data_path, "PublicTest", tta)
     save_checkpoint(out, calibrated)
     record = calibrated["calibration"][-1]
     biases = ", ".join(f"{name} {bias:+.2f}" for name, bias in record["class_bias"].items())
