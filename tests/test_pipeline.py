@@ -42,6 +42,16 @@ def test_the_shipped_model_loads_offline():
     assert set(face.scores) == set(CLASS_NAMES)
 
 
+def test_the_shipped_model_is_calibrated_on_the_validation_split_only():
+    from mien.train.checkpoint import load_checkpoint
+
+    records = load_checkpoint(SHIPPED_WEIGHTS).get("calibration", [])
+    assert [record["split"] for record in records] == ["PublicTest"]
+    fitted = records[0]
+    assert fitted["after"]["log_loss"] < fitted["before"]["log_loss"]
+    assert sum(fitted["class_bias"].values()) == pytest.approx(0.0, abs=1e-6)
+
+
 def test_tiny_and_odd_images_give_no_faces_not_errors(untrained_checkpoint, tmp_path):
     from PIL import Image
 
