@@ -17,9 +17,9 @@ import numpy as np
 from tqdm import tqdm
 
 from mien.data.cache import load_fer2013
-from mien.train.calibrate import Calibration, fit_calibration, view_averaged_probabilities
+from mien.train.calibrate import Calibration, fit_calibration
 from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
-from mien.train.loop import predict_logits
+from mien.train.loop import predict_logits, view_averaged_probabilities
 from mien.train.metrics import classification_report, probability_report
 
 IDENTITY = Calibration(1.0, (0.0,) * 7)

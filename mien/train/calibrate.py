@@ -21,7 +21,7 @@ from mien.data.cache import load_fer2013
 from mien.data.fer2013 import resolve_split
 from mien.errors import MienError
 from mien.train.checkpoint import inference_checkpoint, load_checkpoint, model_from_checkpoint
-from mien.train.loop import predict_logits
+from mien.train.loop import predict_logits, view_averaged_probabilities
 from mien.train.metrics import classification_report, probability_report
 
 
@@ -32,11 +32,6 @@ class Calibration:
 
     def apply(self, logits: np.ndarray) -> np.ndarray:
         return logits / self.temperature + np.asarray(self.class_bias, dtype=logits.dtype)
-
-
-def view_averaged_probabilities(view_logits: np.ndarray) -> np.ndarray:
-    """(N, V, K) logits -> (N, K): the mean of each view's softmax, as every backend computes it."""
-    return F.softmax(torch.as_tensor(view_logits), dim=2).mean(dim=1).numpy()
 
 
 def fit_calibration(view_logits: np.ndarray, labels: np.ndarray) -> Calibration:

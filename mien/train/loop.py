@@ -132,8 +132,12 @@ def predict_probabilities(
     bf16: bool = False,
 ) -> np.ndarray:
     """Class probabilities (N, K) for uint8 faces (N, 48, 48); TTA averages flips and shifted crops."""
-    logits = predict_logits(model, images, preprocess, tta, batch_size, bf16)
-    return F.softmax(torch.from_numpy(logits), dim=2).mean(dim=1).numpy()
+    return view_averaged_probabilities(predict_logits(model, images, preprocess, tta, batch_size, bf16))
+
+
+def view_averaged_probabilities(view_logits: np.ndarray) -> np.ndarray:
+    """(N, V, K) logits -> (N, K): the mean of each view's softmax, as every backend computes it."""
+    return F.softmax(torch.as_tensor(view_logits), dim=2).mean(dim=1).numpy()
 
 
 @torch.inference_mode()
