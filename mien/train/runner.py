@@ -39,7 +39,7 @@ from mien.train.checkpoint import fp32_weights, load_checkpoint, resolve_model_p
 from mien.train.distill import TeacherEnsemble
 from mien.train.distributed import barrier, join, mean_over_ranks
 from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
-from mien.train.metrics import classification_report
+from mien.train.metrics import classification_report, probability_report
 from mien.train.schedule import lr_at
 from mien.train.swa import average_in
 
@@ -98,11 +98,14 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
         evaluated = _evaluated_model(state)
         probs = predict_probabilities(evaluated, public_set.images, config.preprocess, bf16=settings.bf16)
         report = classification_report(public_set.labels, probs.argmax(axis=1), CLASS_NAMES)
+        scores = probability_report(public_set.labels, probs)
         record.update(
             epoch=epoch + 1,
             lr=lr_for_step((epoch + 1) * steps_per_epoch - 1),
             public_acc=report["accuracy"],
             public_macro_f1=report["macro_f1"],
+            public_log_loss=scores["log_loss"],
+            public_calibration_error=scores["expected_calibration_error"],
             seconds=time.perf_counter() - started,
         )
         if report["accuracy"] > best["accuracy"]:

@@ -27,6 +27,8 @@ def test_fit_learns_cartoon_faces_and_writes_its_run(train_csv, tmp_path):
     }
     epochs = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [e["epoch"] for e in epochs] == [1, 2, 3]
+    assert all(e["public_log_loss"] > 0 and 0 <= e["public_calibration_error"] <= 1 for e in epochs)
+    assert epochs[-1]["public_log_loss"] < epochs[0]["public_log_loss"]  # it learns to be right, and sure
     assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 3
     checkpoint = load_checkpoint(run / "best.pt")
     assert checkpoint["model"] == {"name": "vgg_s", "args": {}}
