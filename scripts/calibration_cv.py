@@ -17,10 +17,10 @@ import numpy as np
 from tqdm import tqdm
 
 from mien.data.cache import load_fer2013
-from mien.train.calibrate import Calibration, fit_calibration
+from mien.data.fer2013 import CLASS_NAMES
+from mien.train.calibrate import Calibration, fit_calibration, headline_figures
 from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.train.loop import predict_logits, view_averaged_probabilities
-from mien.train.metrics import classification_report, probability_report
 
 IDENTITY = Calibration(1.0, (0.0,) * 7)
 FIGURES = ("accuracy", "macro_f1", "log_loss", "expected_calibration_error")
@@ -31,8 +31,7 @@ def figures(view_logits: list[np.ndarray], calibrations: list[Calibration], labe
     probabilities = np.mean(
         [view_averaged_probabilities(c.apply(logits)) for logits, c in zip(view_logits, calibrations)], axis=0
     )
-    report = classification_report(labels, probabilities.argmax(axis=1), tuple(range(7)))
-    report.update(probability_report(labels, probabilities))
+    report = headline_figures(probabilities, labels, CLASS_NAMES)
     return np.array([report[name] for name in FIGURES])
 
 

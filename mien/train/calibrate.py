@@ -85,8 +85,10 @@ def calibrate(checkpoint_path: Path, data_path: Path, split: str = "PublicTest",
         "tta": tta,
         "temperature": calibration.temperature,
         "class_bias": dict(zip(class_names, calibration.class_bias, strict=True)),
-        "before": _figures(view_logits, faces.labels, class_names),
-        "after": _figures(calibration.apply(view_logits), faces.labels, class_names),
+        "before": headline_figures(view_averaged_probabilities(view_logits), faces.labels, class_names),
+        "after": headline_figures(
+            view_averaged_probabilities(calibration.apply(view_logits)), faces.labels, class_names
+        ),
     }
     calibrated = inference_checkpoint(checkpoint)
     calibrated["state_dict"] = bake_into_model(model, calibration).state_dict()
@@ -94,8 +96,8 @@ def calibrate(checkpoint_path: Path, data_path: Path, split: str = "PublicTest",
     return calibrated
 
 
-def _figures(view_logits: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...]) -> dict:
-    probabilities = view_averaged_probabilities(view_logits)
+def headline_figures(probabilities: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...]) -> dict:
+    """Accuracy, macro-F1, log loss and calibration error of (N, K) probabilities."""
     report = classification_report(labels, probabilities.argmax(axis=1), class_names)
     scores = probability_report(labels, probabilities)
     return {
