@@ -5,18 +5,24 @@ hard ones.
     loss = (1 - alpha) * CE(student, labels) + alpha * T^2 * CE(softmax(student / T), teacher_T)
 
 where teacher_T is the teachers' mean of softmax(logits / T). The teachers stay in eval mode.
+
+With precomputed labels the teachers label each training face and its mirror image once, before
+training, and the run reuses them every epoch (``precomputed_soft_labels``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm import tqdm
 
+from mien.data.loaders import batches, to_model_input
 from mien.errors import MienError
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, resolve_model_path
+from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, resolve_model_path, save_checkpoint
 
 
 class TeacherEnsemble:
@@ -28,6 +34,7 @@ class TeacherEnsemble:
         temperature: float,
         bf16: bool = True,
         device: torch.device | None = None,
+        sources: list[str] = (),
     ):
         if not models:
             raise MienError("distillation needs at least one teacher")
@@ -38,6 +45,7 @@ class TeacherEnsemble:
         self.temperature = temperature
         self.bf16 = bf16
         self.device = device
+        self.sources = list(sources)  # where the teachers came from, to recognise their labels later
 
     @classmethod
     def from_checkpoints(
@@ -49,7 +57,7 @@ class TeacherEnsemble:
         device: torch.device | None = None,
     ) -> TeacherEnsemble:
         """Load each teacher; its preprocessing must match the student's, or its labels are wrong."""
-        models = []
+        models, sources = [], []
         for path in resolve_teacher_paths(paths):
             checkpoint = load_checkpoint(path)
             if checkpoint["preprocess"] != preprocess:
@@ -58,13 +66,46 @@ class TeacherEnsemble:
                     f"the student uses {preprocess}"
                 )
             models.append(model_from_checkpoint(checkpoint))
-        return cls(models, temperature, bf16, device)
+            sources.append(f"{path} ({path.stat().st_size} bytes)")
+        return cls(models, temperature, bf16, device, sources)
 
     @torch.no_grad()  # not inference_mode: the labels take part in the student's autograd graph
     def soft_labels(self, images: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             probs = [F.softmax(m(images).float() / self.temperature, dim=1) for m in self.models]
         return torch.stack(probs).mean(dim=0)
+
+    def label_faces(self, faces: torch.Tensor, preprocess: dict, batch_size: int = 512) -> torch.Tensor:
+        """Soft labels for (N, H, W) uint8 faces, each the mean over the face and its mirror image
+        (the student is trained on both)."""
+        labels = []
+        order = list(batches(torch.arange(len(faces)), batch_size, drop_last=False))
+        for index in tqdm(order, desc="teachers", disable=None):
+            images = to_model_input(faces[index], preprocess).to(self.device)
+            images = images.contiguous(memory_format=torch.channels_last)
+            mirrored = images.flip(-1).contiguous(memory_format=torch.channels_last)
+            labels.append(((self.soft_labels(images) + self.soft_labels(mirrored)) / 2).cpu())
+        return torch.cat(labels)
+
+
+def precomputed_soft_labels(
+    teacher: TeacherEnsemble, faces: torch.Tensor, preprocess: dict, cache: Path
+) -> torch.Tensor:
+    """The teachers' soft labels for every training face, read from ``cache`` when it was written
+    for the same teachers, temperature and faces, else computed and written there."""
+    key = {
+        "teachers": teacher.sources,
+        "temperature": teacher.temperature,
+        "faces": hashlib.sha256(faces.numpy().tobytes()).hexdigest(),
+    }
+    if cache.is_file():
+        stored = load_checkpoint(cache)
+        if stored.get("key") == key:
+            return stored["soft_labels"]
+    labels = teacher.label_faces(faces, preprocess)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(cache, {"key": key, "soft_labels": labels})
+    return labels
 
 
 def resolve_teacher_paths(paths: list[str | Path]) -> list[Path]:

@@ -27,6 +27,7 @@ class EpochData:
     labels: torch.Tensor  # (N,) int64
     class_weights: torch.Tensor | None
     num_classes: int
+    soft_labels: torch.Tensor | None = None  # (N, num_classes): the teachers' precomputed labels
 
 
 def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, class_weights: torch.Tensor | None):
@@ -55,7 +56,8 @@ def train_one_epoch(
 ) -> dict:
     """Train for one pass over the data; returns mean loss, accuracy and steps taken.
 
-    With a ``teacher``, the loss also pulls towards its soft labels for the same images.
+    With a ``teacher``, the loss also pulls towards its soft labels for the same images; with
+    ``data.soft_labels``, towards those precomputed for each face (mixed as its targets are).
 
     In distributed training every rank draws the same global batch and the same augmentation
     (one generator state), then trains on its ``shard`` of it.
@@ -71,8 +73,12 @@ def train_one_epoch(
         labels = data.labels[index]
         images = augment_batch(to_model_input(data.images[index], preprocess), augment, generator)
         targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
+        if data.soft_labels is not None:  # they travel beside the targets, so mixup mixes them alike
+            targets = torch.cat([targets, data.soft_labels[index]], dim=1)
         images, targets = mix_pairs(images, targets, augment, generator)
         labels, images, targets = (t[shard].to(device, non_blocking=True) for t in (labels, images, targets))
+        soft_labels = targets[:, data.num_classes :] if data.soft_labels is not None else None
+        targets = targets[:, : data.num_classes]
         if settings.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         for group in optimizer.param_groups:
@@ -82,7 +88,10 @@ def train_one_epoch(
         loss = soft_cross_entropy(logits, targets, data.class_weights)
         if teacher is not None:
             soft_labels = teacher.soft_labels(images)
-            loss = distillation_loss(logits, loss, soft_labels, settings.distill_alpha, teacher.temperature)
+        if soft_labels is not None:
+            loss = distillation_loss(
+                logits, loss, soft_labels, settings.distill_alpha, settings.distill_temperature
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if settings.grad_clip > 0:

@@ -6,6 +6,7 @@ Run folder:
     best.pt          the epoch with the best PublicTest accuracy
     metrics.jsonl    one line per epoch
     curves.png       loss and accuracy per epoch
+    teacher_labels.pt  with train.distill_labels = "precomputed": the teachers' labels, made once
 
 A run that averages its weights (train.swa_from_epoch or train.ema_decay) is evaluated, and
 shipped, by the average.
@@ -36,12 +37,14 @@ from mien.outputs import write_json
 from mien.render.plots import save_training_curves
 from mien.runtime import native_bf16
 from mien.train.checkpoint import fp32_weights, load_checkpoint, resolve_model_path, save_checkpoint
-from mien.train.distill import TeacherEnsemble
+from mien.train.distill import TeacherEnsemble, precomputed_soft_labels
 from mien.train.distributed import barrier, join, mean_over_ranks
 from mien.train.loop import EpochData, predict_probabilities, train_one_epoch
 from mien.train.metrics import classification_report, probability_report
 from mien.train.schedule import lr_at
 from mien.train.swa import average_in
+
+TEACHER_LABELS = "teacher_labels.pt"  # in the run folder, with train.distill_labels = "precomputed"
 
 
 def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: bool = False) -> dict:
@@ -56,7 +59,9 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     ranks = join(settings.device)  # one process, or one rank of `mien train --nproc N` / torchrun
     config = _with_fast_precision(config, ranks.device)
     settings = config.train
-    state = _build(config, train_set, ranks.device)
+    if not resume:  # before _build, which may spend minutes on the teachers' labels
+        _prepare_fresh_run(out_dir, config, ranks.main)
+    state = _build(config, train_set, ranks.device, out_dir)
     model, optimizer, ema, generator = state.model, state.optimizer, state.ema, state.generator
     lr_for_step, steps_per_epoch = state.lr_for_step, state.steps_per_epoch
     trained = model
@@ -67,8 +72,6 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     start_epoch, best = 0, {"accuracy": -1.0}
     if resume and (out_dir / "last.pt").is_file():
         start_epoch, best = _restore(out_dir / "last.pt", state, ranks.main)
-    elif not resume:
-        _prepare_fresh_run(out_dir, config, ranks.main)
     barrier(ranks)
 
     for epoch in range(start_epoch, settings.epochs):
@@ -154,7 +157,7 @@ def _with_fast_precision(config: RunConfig, device: torch.device) -> RunConfig:
     return replace(config, train=replace(config.train, bf16=bf16))
 
 
-def _build(config: RunConfig, train_set: FaceSet, device: torch.device) -> _TrainingState:
+def _build(config: RunConfig, train_set: FaceSet, device: torch.device, out_dir: Path) -> _TrainingState:
     settings = config.train
     torch.manual_seed(settings.seed)  # before the model, so its initial weights are reproducible
     model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
@@ -196,6 +199,12 @@ def _build(config: RunConfig, train_set: FaceSet, device: torch.device) -> _Trai
         teacher = TeacherEnsemble.from_checkpoints(
             settings.teachers, preprocess, settings.distill_temperature, settings.bf16, device
         )
+        if settings.distill_labels == "precomputed":
+            cache = out_dir / TEACHER_LABELS
+            data.soft_labels = precomputed_soft_labels(teacher, data.images, preprocess, cache)
+            teacher = None  # its labels are all in hand
+        elif settings.distill_labels != "live":
+            raise MienError(f"unknown train.distill_labels {settings.distill_labels!r}; valid: live, precomputed")
     return _TrainingState(
         model,
         _make_optimizer(model, settings),

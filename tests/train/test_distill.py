@@ -4,13 +4,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mien.config import load_config
+from mien.config import config_to_dict, load_config
+from mien.data.loaders import to_model_input
 from mien.errors import MienError
 from mien.pipeline import SHIPPED_ENSEMBLE
 from mien.train.checkpoint import load_checkpoint
-from mien.train.distill import TeacherEnsemble, distillation_loss, resolve_teacher_paths
+from mien.train.distill import (
+    TeacherEnsemble,
+    distillation_loss,
+    precomputed_soft_labels,
+    resolve_teacher_paths,
+)
 from mien.train.evaluate import evaluate
-from mien.train.runner import fit
+from mien.train.runner import TEACHER_LABELS, fit
 
 FAST = ["train.batch_size=64", "train.lr=0.05", "train.warmup_epochs=0.5", "train.bf16=false"]
 
@@ -29,7 +35,8 @@ def test_the_soft_term_pulls_the_student_towards_the_teacher():
     assert logits.grad[0, 2] < 0
 
 
-def test_a_student_learns_from_the_teacher_alone(train_csv, tmp_path):
+@pytest.mark.parametrize("labels", ["live", "precomputed"])
+def test_a_student_learns_from_the_teacher_alone(train_csv, tmp_path, labels):
     fit(load_config(None, [*FAST, "train.epochs=3"]), train_csv, tmp_path / "teacher")
     teacher = str(tmp_path / "teacher" / "best.pt")
     # distill_alpha=1: the labels play no part, everything the student knows comes from the teacher.
@@ -41,13 +48,43 @@ def test_a_student_learns_from_the_teacher_alone(train_csv, tmp_path):
             f"train.teachers={teacher}",
             "train.distill_alpha=1",
             "train.distill_temperature=1",
+            f"train.distill_labels={labels}",
         ],
     )
     fit(student, train_csv, tmp_path / "student")
     assert load_checkpoint(tmp_path / "student" / "last.pt")["config"]["train"]["teachers"] == [teacher]
+    assert (tmp_path / "student" / TEACHER_LABELS).is_file() == (labels == "precomputed")
     assert (
         evaluate([tmp_path / "student" / "best.pt"], train_csv, "private")["accuracy"] > 0.7
     )  # chance is 1/7
+
+
+def test_precomputed_labels_average_face_and_mirror_and_are_made_once(train_csv, tmp_path, monkeypatch):
+    config = load_config(None, [*FAST, "train.epochs=1", "data.train_limit=200"])
+    fit(config, train_csv, tmp_path / "t")
+    preprocess = config_to_dict(config)["preprocess"]
+    teacher = TeacherEnsemble.from_checkpoints([tmp_path / "t" / "last.pt"], preprocess, 2.0, bf16=False)
+    faces = torch.randint(0, 256, (5, 48, 48), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    cache = tmp_path / "run" / TEACHER_LABELS
+
+    labels = precomputed_soft_labels(teacher, faces, preprocess, cache)
+
+    images = to_model_input(faces, preprocess)
+    mean = (teacher.soft_labels(images) + teacher.soft_labels(images.flip(-1))) / 2
+    torch.testing.assert_close(labels, mean)
+    assert not torch.allclose(labels, teacher.soft_labels(images))  # the mirror image counts
+    # The same teachers and faces read the file; other faces are labelled afresh.
+    monkeypatch.setattr(teacher, "label_faces", lambda *args: pytest.fail("labelled again"))
+    torch.testing.assert_close(precomputed_soft_labels(teacher, faces, preprocess, cache), labels)
+    with pytest.raises(pytest.fail.Exception, match="labelled again"):
+        precomputed_soft_labels(teacher, faces.flip(-1).contiguous(), preprocess, cache)
+
+
+def test_an_unknown_way_of_labelling_is_refused(train_csv, tmp_path):
+    fit(load_config(None, [*FAST, "train.epochs=1", "data.train_limit=200"]), train_csv, tmp_path / "t")
+    config = load_config(None, [*FAST, f"train.teachers={tmp_path / 't' / 'last.pt'}", "train.distill_labels=x"])
+    with pytest.raises(MienError, match="distill_labels"):
+        fit(config, train_csv, tmp_path / "student")
 
 
 def test_a_teacher_with_other_preprocessing_is_refused(train_csv, tmp_path):
