@@ -13,6 +13,7 @@ training, and the run reuses them every epoch (``precomputed_soft_labels``).
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 import torch
@@ -102,6 +103,10 @@ def precomputed_soft_labels(
         stored = load_checkpoint(cache)
         if stored.get("key") == key:
             return stored["soft_labels"]
+    print(
+        f"{len(teacher.models)} teachers label {len(faces)} faces and their mirror images, once",
+        file=sys.stderr,
+    )
     labels = teacher.label_faces(faces, preprocess)
     cache.parent.mkdir(parents=True, exist_ok=True)
     save_checkpoint(cache, {"key": key, "soft_labels": labels})

@@ -204,7 +204,9 @@ def _build(config: RunConfig, train_set: FaceSet, device: torch.device, out_dir:
             data.soft_labels = precomputed_soft_labels(teacher, data.images, preprocess, cache)
             teacher = None  # its labels are all in hand
         elif settings.distill_labels != "live":
-            raise MienError(f"unknown train.distill_labels {settings.distill_labels!r}; valid: live, precomputed")
+            raise MienError(
+                f"unknown train.distill_labels {settings.distill_labels!r}; valid: live, precomputed"
+            )
     return _TrainingState(
         model,
         _make_optimizer(model, settings),

@@ -82,7 +82,9 @@ def test_precomputed_labels_average_face_and_mirror_and_are_made_once(train_csv,
 
 def test_an_unknown_way_of_labelling_is_refused(train_csv, tmp_path):
     fit(load_config(None, [*FAST, "train.epochs=1", "data.train_limit=200"]), train_csv, tmp_path / "t")
-    config = load_config(None, [*FAST, f"train.teachers={tmp_path / 't' / 'last.pt'}", "train.distill_labels=x"])
+    config = load_config(
+        None, [*FAST, f"train.teachers={tmp_path / 't' / 'last.pt'}", "train.distill_labels=x"]
+    )
     with pytest.raises(MienError, match="distill_labels"):
         fit(config, train_csv, tmp_path / "student")
 
