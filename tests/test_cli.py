@@ -81,6 +81,16 @@ def test_train_then_evaluate_from_the_command_line(train_csv, tmp_path):
         log_loss[name] = json.loads(result.stdout)["log_loss"]
     assert log_loss["calibrated.pt"] < log_loss["best.pt"]  # on the split it was fitted to
 
+    result = run(
+        "soup", run_dir / "best.pt", run_dir / "last.pt", "--data", train_csv, "--out", tmp_path / "soup.pt"
+    )
+    assert result.exit_code == 0 and "the mean of 2 models' weights" in result.output
+    result = run(
+        "evaluate", tmp_path / "soup.pt", "--data", train_csv, "--out", tmp_path / "eval_soup", "--json"
+    )
+    report = json.loads(result.stdout)
+    assert report["count"] == 140 and len(report["checkpoints"]) == 1
+
 
 def test_models_lists_the_registry():
     result = run("models")

@@ -176,6 +176,20 @@ def calibrate(checkpoint, data_path, tta, out) -> None:
 
 
 @cli.command()
+@click.argument("checkpoints", nargs=-1, required=True, type=click.Path(path_type=Path))
+@data_option
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The checkpoint to write.")
+def soup(checkpoints, data_path, out) -> None:
+    """Average the weights of CHECKPOINTS, runs fine-tuned from one starting point, into one model
+    (a weight soup); batch-norm statistics are measured again on the Training faces."""
+    from mien.train.checkpoint import save_checkpoint
+    from mien.train.soup import soup_checkpoints
+
+    save_checkpoint(out, soup_checkpoints(list(checkpoints), data_path))
+    click.echo(f"wrote {out}: the mean of {len(checkpoints)} models' weights")
+
+
+@cli.command()
 @click.option("--out", "out_dir", default="runs/demo", type=click.Path(path_type=Path), show_default=True)
 @click.option("--epochs", default=3, show_default=True)
 def demo(out_dir: Path, epochs: int) -> None:

@@ -20,13 +20,19 @@ def average_in(average: AveragedModel, model: nn.Module, images: torch.Tensor, p
     """Add the model's current weights to the average, then measure its batch-norm statistics on
     ``images`` (uint8 training faces, as they are: no augmentation)."""
     average.update_parameters(model)
-    device = next(average.module.parameters()).device
+    measure_batch_norm(average.module, images, preprocess, bf16, batch_size)
+
+
+def measure_batch_norm(model: nn.Module, images: torch.Tensor, preprocess: PreprocessConfig | dict,
+                       bf16: bool = False, batch_size: int = 512) -> None:  # fmt: skip
+    """Replace the model's batch-norm statistics with those of ``images`` (uint8 faces, as they are)."""
+    device = next(model.parameters()).device
     with autocast(bf16, device.type):
-        update_bn(_model_inputs(images, preprocess, batch_size), average.module, device)
+        update_bn(_model_inputs(images, preprocess, batch_size), model, device)
 
 
 def _model_inputs(
-    images: torch.Tensor, preprocess: PreprocessConfig, batch_size: int
+    images: torch.Tensor, preprocess: PreprocessConfig | dict, batch_size: int
 ) -> Iterator[torch.Tensor]:
     for start in range(0, len(images), batch_size):
         batch = to_model_input(images[start : start + batch_size], preprocess)
