@@ -69,6 +69,11 @@ def evaluated_weights(checkpoint: dict) -> dict:
     return checkpoint.get("swa_state_dict") or checkpoint.get("ema_state_dict") or checkpoint["state_dict"]
 
 
+def describe_source(path: Path) -> str:
+    """How a model built from checkpoint files records each of them: its path and size."""
+    return f"{path} ({Path(path).stat().st_size} bytes)"
+
+
 def resolve_model_path(name_or_path: str | Path) -> Path:
     """A checkpoint path; a shipped model's name (``vgg_s``) stands for its file."""
     from mien.pipeline import WEIGHTS  # the pipeline imports this module

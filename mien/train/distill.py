@@ -23,7 +23,13 @@ from tqdm import tqdm
 
 from mien.data.loaders import batches, to_model_input
 from mien.errors import MienError
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, resolve_model_path, save_checkpoint
+from mien.train.checkpoint import (
+    describe_source,
+    load_checkpoint,
+    model_from_checkpoint,
+    resolve_model_path,
+    save_checkpoint,
+)
 
 
 class TeacherEnsemble:
@@ -67,7 +73,7 @@ class TeacherEnsemble:
                     f"the student uses {preprocess}"
                 )
             models.append(model_from_checkpoint(checkpoint))
-            sources.append(f"{path} ({path.stat().st_size} bytes)")
+            sources.append(describe_source(path))
         return cls(models, temperature, bf16, device, sources)
 
     @torch.no_grad()  # not inference_mode: the labels take part in the student's autograd graph

@@ -12,8 +12,7 @@ import torch
 
 from mien.data.cache import load_fer2013
 from mien.errors import MienError
-from mien.models.registry import create_model
-from mien.train.checkpoint import fp32_weights, load_checkpoint
+from mien.train.checkpoint import describe_source, fp32_weights, load_checkpoint, model_from_checkpoint
 from mien.train.swa import measure_batch_norm
 
 DESCRIPTION_KEYS = ("model", "class_names", "preprocess")  # what every ingredient must share
@@ -37,17 +36,16 @@ def soup_checkpoints(checkpoint_paths: list[Path], data_path: Path) -> dict:
         raise MienError(
             f"no Training images in {data_path}: the soup's batch-norm statistics are measured on them"
         )
-    model = create_model(
-        first["model"]["name"], num_classes=len(first["class_names"]), **first["model"]["args"]
-    )
-    model.load_state_dict(mean_weights([fp32_weights(checkpoint) for checkpoint in checkpoints]))
+    soup = {key: first[key] for key in (*DESCRIPTION_KEYS, "config") if key in first}  # the first's recipe
+    soup["state_dict"] = mean_weights([fp32_weights(checkpoint) for checkpoint in checkpoints])
+    model = model_from_checkpoint(soup)
     measure_batch_norm(model, torch.from_numpy(faces.images), first["preprocess"])
-    sources = [f"{path} ({Path(path).stat().st_size} bytes)" for path in checkpoint_paths]
-    return {
-        **{key: first[key] for key in (*DESCRIPTION_KEYS, "config") if key in first},  # the first's recipe
-        "soup": {"sources": sources, "batch_norm_faces": len(faces)},
-        "state_dict": model.eval().state_dict(),
+    soup["state_dict"] = model.state_dict()
+    soup["soup"] = {
+        "sources": [describe_source(path) for path in checkpoint_paths],
+        "batch_norm_faces": len(faces),
     }
+    return soup
 
 
 def mean_weights(state_dicts: list[dict]) -> dict:
