@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from mien.atomic import atomic_path
+from mien.rows import columns, face_row, failed_row
 from mien.types import ImageResult
 
 
@@ -31,21 +32,11 @@ def write_npy(path: Path, array: np.ndarray) -> None:
 
 
 def write_results_csv(path: Path, results: list[ImageResult], class_names: list[str]) -> None:
-    """One row per face (and one per failed image, with its error)."""
+    """One row per face (and one per failed image, with its error), in mien's shared layout (mien.rows)."""
     with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            ["path", "face", "x", "y", "w", "h", "score", "label", "compound", *class_names, "error"]
-        )
+        writer = csv.DictWriter(handle, fieldnames=columns(class_names), extrasaction="ignore")
+        writer.writeheader()
         for result in results:
             if result.error:
-                writer.writerow(
-                    [result.path, "", "", "", "", "", "", "", "", *[""] * len(class_names), result.error]
-                )
-            for index, face in enumerate(result.faces):
-                compound = "+".join(face.compound) if face.compound else ""
-                box = [round(v, 1) for v in face.box.as_list()]
-                scores = [round(face.scores[name], 4) for name in class_names]
-                writer.writerow(
-                    [result.path, index, *box, round(face.face.score, 4), face.label, compound, *scores, ""]
-                )
+                writer.writerow(failed_row(result.path, result.error))
+            writer.writerows(face_row(result.path, index, face) for index, face in enumerate(result.faces))

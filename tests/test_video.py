@@ -1,36 +1,24 @@
+"""The stream loop on synthetic frames and videos, and its sinks: the shared CSV and the annotated video."""
+
 import csv
 
 import numpy as np
 import pytest
 from skimage import data
 
+from mien.errors import MienError
 from mien.pipeline import Predictor
-from mien.types import Box, Face, FacePrediction
-from mien.video import FaceTracker, Frame, iou, process_video, read_frames, recognise_stream, summarize_tracks
+from mien.rows import columns
+from mien.video import Frame, process_video, read_frames, recognise_stream, summarize_tracks
+from mien.video.sinks import CsvSink, VideoSink
+from tests.fakes import EIGHT_CLASSES, FakePredictor
 from tests.media import moving_face_video
 
-CLASSES = ["a", "b"]
 
-
-def prediction(x, probability_a):
-    return FacePrediction(Face(Box(x, 10, 50, 50), 0.9), {"a": probability_a, "b": 1 - probability_a})
-
-
-def test_iou():
-    assert iou(Box(0, 0, 10, 10), Box(0, 0, 10, 10)) == 1.0
-    assert iou(Box(0, 0, 10, 10), Box(5, 0, 10, 10)) == pytest.approx(50 / 150)
-    assert iou(Box(0, 0, 10, 10), Box(20, 20, 5, 5)) == 0.0
-
-
-def test_tracker_keeps_ids_and_smooths_probabilities():
-    tracker = FaceTracker(smoothing=0.5)
-    first = tracker.update([prediction(0, 1.0), prediction(300, 0.0)], CLASSES)
-    assert [f.track for f in first] == [1, 2]
-    second = tracker.update([prediction(305, 0.0), prediction(4, 0.0)], CLASSES)  # moved a little, reordered
-    assert [f.track for f in second] == [2, 1]
-    assert second[1].smoothed["a"] == pytest.approx(0.5)  # half of the past 1.0, half of the new 0.0
-    third = tracker.update([prediction(1000, 1.0)], CLASSES)
-    assert third[0].track == 3
+def read_csv(path):
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        return reader.fieldnames, list(reader)
 
 
 def test_the_stream_loop_runs_on_frames_from_a_list(untrained_checkpoint):
@@ -50,13 +38,75 @@ def test_video_is_tracked_written_and_summarised(untrained_checkpoint, tmp_path)
     )
     assert [r["frame"] for r in rows] == [0, 2, 4]
     assert {r["track"] for r in rows} == {1}  # one face, one track across frames
-    with (tmp_path / "faces.csv").open() as handle:
-        table = list(csv.DictReader(handle))
+    header, table = read_csv(tmp_path / "faces.csv")
+    assert header == columns(predictor.class_names)
     assert [row["frame"] for row in table] == ["0", "2", "4"]
-    assert set(table[0]) >= {"frame", "time", "track", "label", *predictor.class_names}
+    assert [row["label"] for row in table] == [r["label"] for r in rows]  # the smoothed label
+    assert {row["track"] for row in table} == {"1"} and {row["path"] for row in table} == {""}
     assert len(list(read_frames(tmp_path / "out.mp4"))) == 3
     [summary] = summarize_tracks(rows, predictor.class_names)
     assert summary["frames"] == 3 and summary["dominant"] in predictor.class_names
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["faces.csv", "in.mp4", "out.mp4", "untrained.pt"]
+
+
+def test_the_video_csv_follows_the_model_classes_and_smooths_them(tmp_path):
+    predictor = FakePredictor()
+    source = moving_face_video(tmp_path / "in.mp4", frames=3)
+    process_video(predictor, source, out_csv=tmp_path / "faces.csv")
+    header, table = read_csv(tmp_path / "faces.csv")
+    assert header[-9:] == [*EIGHT_CLASSES, "error"]
+    assert [row["time"] for row in table] == ["0.0", "0.1", "0.2"]
+    first = table[0]
+    assert (first["track"], first["face"], first["x"], first["y"], first["score"]) == (
+        "1",
+        "0",
+        "10.0",
+        "20.1",
+        "0.8765",
+    )
+    assert (first["label"], first["compound"], first["neutral"]) == ("neutral", "neutral+happy", "0.3")
+    assert first["error"] == ""
+
+
+class FailingSink:
+    def __init__(self, after: int):
+        self.after, self.seen, self.closed = after, 0, None
+
+    def __call__(self, result) -> None:
+        self.seen += 1
+        if self.seen > self.after:
+            raise MienError("the disk is full")
+
+    def close(self, failed: bool = False) -> None:
+        self.closed = "failed" if failed else "kept"
+
+
+def test_a_stream_that_fails_midway_leaves_no_output_and_no_temporary_file(tmp_path):
+    source = moving_face_video(tmp_path / "in.mp4", frames=4)
+    out = tmp_path / "out"
+    failing = FailingSink(after=2)
+    with pytest.raises(MienError, match="the disk is full"):
+        process_video(
+            FakePredictor(), source, out_video=out / "a.mp4", out_csv=out / "f.csv", sinks=[failing]
+        )
+    assert failing.closed == "failed"
+    assert list(out.iterdir()) == []  # no partial outputs and no temporary files
+    (out / "f.csv").write_text("the old version\n")  # an output already there stays as it was
+    with pytest.raises(MienError):
+        process_video(FakePredictor(), source, out_csv=out / "f.csv", sinks=[FailingSink(after=1)])
+    assert [p.name for p in out.iterdir()] == ["f.csv"] and (out / "f.csv").read_text() == "the old version\n"
+
+
+def test_file_sinks_write_under_a_temporary_name_until_closed(tmp_path):
+    [result] = recognise_stream(FakePredictor(), [Frame(0, 0.0, np.zeros((60, 80, 3), np.uint8))])
+    csv_sink, video_sink = CsvSink(tmp_path / "f.csv", EIGHT_CLASSES), VideoSink(tmp_path / "v.mp4", 10)
+    for sink in (csv_sink, video_sink):
+        sink(result)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == []
+    csv_sink.close(), video_sink.close(failed=True)
+    csv_sink.close()  # closing twice changes nothing
+    assert [p.name for p in tmp_path.iterdir()] == ["f.csv"]
+    assert len(read_csv(tmp_path / "f.csv")[1]) == 1
 
 
 def test_a_video_that_breaks_midway_keeps_the_frames_before(tmp_path):

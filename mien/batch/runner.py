@@ -8,12 +8,14 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyarrow as pa
 from tqdm import tqdm
 
-from mien.batch.rows import VIDEO_SUFFIXES, columns, rows_for_file
-from mien.batch.sink import open_sink
+from mien.batch.rows import VIDEO_SUFFIXES, rows_for_file
+from mien.batch.sink import arrow_schema, open_sink
 from mien.errors import MienError
 from mien.pipeline import Predictor
+from mien.rows import columns
 from mien.vision.io import IMAGE_SUFFIXES, list_images
 
 
@@ -27,14 +29,14 @@ class _Recogniser:
         self.predictor = _predictor(model, threads=1)
         self.every, self.aligned = every, aligned
 
-    def __call__(self, batch: dict) -> dict:
+    def __call__(self, batch: dict) -> pa.Table:
         rows = [
             row
             for path in batch["path"]
             for row in rows_for_file(self.predictor, str(path), self.every, self.aligned)
         ]
-        names = columns(self.predictor.class_names)
-        return {name: [row.get(name) for row in rows] for name in names}
+        # Typed here, so that every block has the same schema and None stays None (not NaN).
+        return pa.Table.from_pylist(rows, arrow_schema(columns(self.predictor.class_names)))
 
 
 def list_inputs(inputs: Iterable[str | Path]) -> list[str]:
@@ -81,8 +83,8 @@ def run_batch(
     seen: set[str] = set()
     progress = tqdm(total=len(todo), unit="file", desc="files", disable=None)
     try:
-        for batch in dataset.iter_batches(batch_size=None, batch_format="pandas"):
-            rows = batch.to_dict("records")
+        for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+            rows = batch.to_pylist()
             sink.write(rows)
             new = {row["path"] for row in rows} - seen
             seen |= new

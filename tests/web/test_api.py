@@ -153,7 +153,8 @@ def test_video_gives_tracks_and_the_three_result_files(client, tmp_path):
     assert annotated.headers["content-type"] == "video/webm" and annotated.content[:4] == b"\x1a\x45\xdf\xa3"
     assert client.get(files["timeline"]).content[:8] == b"\x89PNG\r\n\x1a\n"
     rows = client.get(files["faces"]).text.splitlines()
-    assert rows[0].startswith("frame,time,track,label") and len(rows) == 6
+    assert rows[0].startswith("path,frame,time,track,face,") and len(rows) == 6  # mien.rows' layout
+    assert rows[1].split(",")[0] == ""  # the server's name for the upload stays on the server
 
 
 def test_videos_that_are_not_videos_or_too_long_are_refused(client_for, tmp_path):
