@@ -21,26 +21,26 @@ import numpy as np
 
 from mien.backends import load_classifier
 from mien.backends.cascade import CascadeClassifier
+from mien.catalogue import model_file
 from mien.data.synthetic import make_faces
-from mien.pipeline import SHIPPED_ONNX, SHIPPED_WEIGHTS
 from mien.runtime import native_bf16
 
 FER2013 = Path(os.environ.get("MIEN_FER2013", Path(__file__).resolve().parents[2] / "shared" / "fer2013"))
 
 TARGET_FACES_PER_SECOND = 3000  # batched, on this 2-core machine
-CLASSIFIERS = [  # (name, model file, precision)
-    ("torch fp32", SHIPPED_WEIGHTS, "fp32"),
-    ("torch bf16", SHIPPED_WEIGHTS, "bf16"),
-    ("onnx fp32", SHIPPED_ONNX["fp32"], "auto"),
-    ("onnx int8", SHIPPED_ONNX["int8"], "auto"),
-    ("onnx int8+fp32 cascade (the default)", None, None),
+CLASSIFIERS = [  # (name, model file, precision, backend)
+    ("torch fp32", model_file(), "fp32", "torch"),
+    ("torch bf16", model_file(), "bf16", "torch"),
+    ("onnx fp32", model_file(), "auto", "onnx"),
+    ("onnx int8", model_file(precision="int8"), "auto", "onnx"),
+    ("onnx int8+fp32 cascade (the default)", None, None, "onnx"),
 ]
 
 
-def classifier_for(path, precision):
+def classifier_for(path, precision, backend):
     if path is None:
-        return CascadeClassifier(load_classifier(SHIPPED_ONNX["int8"]), load_classifier(SHIPPED_ONNX["fp32"]))
-    return load_classifier(path, precision=precision)
+        return CascadeClassifier(load_classifier(model_file(precision="int8")), load_classifier(model_file()))
+    return load_classifier(path, precision=precision, backend=backend)
 
 
 def real_faces(count: int) -> np.ndarray:
@@ -68,11 +68,11 @@ def main() -> None:
     args = parser.parse_args()
     crops = real_faces(args.batch)
     rows = []
-    for name, path, precision in CLASSIFIERS:
+    for name, path, precision, backend in CLASSIFIERS:
         if precision == "bf16" and not native_bf16():
             print(f"{name}: skipped, this CPU has no bf16 in hardware (emulated, it is many times slower)")
             continue
-        classifier = classifier_for(path, precision)
+        classifier = classifier_for(path, precision, backend)
         batched = faces_per_second(classifier, crops, args.batch, args.repeats)
         single = faces_per_second(classifier, crops[:64], 1, args.repeats)
         rows.append((name, single, batched))

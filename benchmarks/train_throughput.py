@@ -21,8 +21,9 @@ from mien.config import RunConfig
 from mien.data.fer2013 import CLASS_NAMES
 from mien.models.registry import create_model, list_models
 from mien.runtime import native_bf16
-from mien.train.loop import EpochData, train_one_epoch
-from mien.train.runner import _make_optimizer
+from mien.train.loop import train_one_epoch
+from mien.train.optim import make_optimizer
+from mien.train.state import EpochData, TrainingState
 
 FER2013_TRAINING_IMAGES = 28709
 
@@ -32,7 +33,7 @@ def images_per_second(name: str, bf16: bool, batches: int, repeats: int) -> floa
     config.train.bf16 = bf16
     torch.manual_seed(0)
     model = create_model(name, num_classes=len(CLASS_NAMES)).to(memory_format=torch.channels_last)
-    optimizer = _make_optimizer(model, config.train)
+    optimizer = make_optimizer(model, config.train)
     count = config.train.batch_size * batches
     rng = np.random.default_rng(0)
     data = EpochData(
@@ -43,18 +44,11 @@ def images_per_second(name: str, bf16: bool, batches: int, repeats: int) -> floa
     )
 
     def one_pass() -> float:
-        started = time.perf_counter()
-        train_one_epoch(
-            model,
-            optimizer,
-            data,
-            config.train,
-            config.augment,
-            config.preprocess,
-            lambda step: 0.01,
-            0,
-            torch.Generator().manual_seed(0),
+        state = TrainingState(
+            model, optimizer, None, torch.Generator().manual_seed(0), data, lambda step: 0.01, batches
         )
+        started = time.perf_counter()
+        train_one_epoch(state, config.train, config.augment, config.preprocess, epoch=0)
         return count / (time.perf_counter() - started)
 
     one_pass()  # warm-up: kernel selection and allocation

@@ -8,7 +8,6 @@ only when the classifier or an explanation needs it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -17,25 +16,16 @@ import numpy as np
 from mien.backends import Classifier, load_classifier, onnxruntime_available
 from mien.backends.cascade import CascadeClassifier
 from mien.backends.ensemble import EnsembleClassifier
+from mien.catalogue import DEFAULT_MODEL, member_files, model_file
 from mien.errors import MienError
 from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
 from mien.vision.align import AlignedFace, align_face
+from mien.vision.batches import read_ahead
 from mien.vision.detect import Detector, create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
 
-WEIGHTS = Path(__file__).parent / "weights"
-DEFAULT_MODEL = "vgg_s_distilled_gen3_swa_calibrated"  # what mien answers with unless told otherwise
-SHIPPED_WEIGHTS = WEIGHTS / f"{DEFAULT_MODEL}.pt"  # the PyTorch checkpoint: evaluation, explanations
-SHIPPED_ONNX = {  # `mien export` of it
-    "fp32": WEIGHTS / f"{DEFAULT_MODEL}.onnx",
-    "int8": WEIGHTS / f"{DEFAULT_MODEL}.int8.onnx",
-}
-SHIPPED_ENSEMBLE = (  # chosen on PublicTest by scripts/select_ensemble.py (docs/model_card.md)
-    "vgg_s_distilled_gen3",
-    "vgg_s_distilled_gen3_swa",
-    "vgg_s_distilled_long_swa",
-)  # --ensemble: each member as NAME.pt and NAME.onnx in weights/
+SHIPPED_PRECISIONS = ("fp32", "int8")  # the default model ships as both ONNX exports
 
 
 class Predictor:
@@ -61,25 +51,22 @@ class Predictor:
         if self._model is None:
             if self.checkpoint is None:
                 raise MienError(
-                    "explanations need this model's PyTorch checkpoint (.pt): pass it with --checkpoint"
+                    "explanations need this model's PyTorch weights: pass a .pt or fp32 .onnx file"
                 )
-            from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
+            from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
 
             self._model = model_from_checkpoint(load_checkpoint(self.checkpoint))
         return self._model
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, backend: str = "auto", **options) -> Predictor:
-        """Any mien checkpoint (.pt, on PyTorch) or exported model (.onnx, on ONNX Runtime); nothing
-        else is needed. Options: tta, precision, detector."""
+        """Any mien checkpoint (.pt, on PyTorch) or exported model (.onnx, on ONNX Runtime, or on
+        PyTorch when it is an fp32 export); nothing else is needed. Options: tta, precision, detector."""
         path = Path(path)
-        onnx = path.suffix.lower() == ".onnx"
-        if backend == "onnx" and not onnx:
+        if backend == "onnx" and path.suffix.lower() != ".onnx":
             raise MienError(f"{path}: the onnx backend runs .onnx files; make one with `mien export {path}`")
-        if backend == "torch" and onnx:
-            raise MienError(f"{path}: the torch backend runs mien checkpoints (.pt), not ONNX files")
         detector = options.pop("detector", "yunet")
-        return cls(load_classifier(path, **options), detector)
+        return cls(load_classifier(path, backend=backend, **options), detector, path)
 
     @classmethod
     def default(
@@ -95,17 +82,20 @@ class Predictor:
         default is the int8 model with the fp32 one re-answering its near-ties (CascadeClassifier):
         fp32's labels at most of int8's speed."""
         backend = _resolve_backend(backend, precision)
+        weights = model_file(DEFAULT_MODEL)  # fp32: what PyTorch and explanations rebuild the model from
         if backend == "torch":
-            classifier = load_classifier(_shipped(SHIPPED_WEIGHTS), tta, precision, threads)
-            return cls(classifier, detector, SHIPPED_WEIGHTS)
-        if precision not in ("auto", *SHIPPED_ONNX):
-            raise MienError(f"the shipped ONNX models run in {' or '.join(SHIPPED_ONNX)}, not {precision}")
+            return cls(load_classifier(weights, tta, precision, threads, backend="torch"), detector, weights)
+        if precision not in ("auto", *SHIPPED_PRECISIONS):
+            raise MienError(
+                f"the shipped ONNX models run in {' or '.join(SHIPPED_PRECISIONS)}, not {precision}"
+            )
         if precision != "auto" or tta:  # with TTA an int8 first pass would save little: fp32 alone
-            chosen = "fp32" if precision == "auto" else precision
-            classifier = load_classifier(_shipped(SHIPPED_ONNX[chosen]), tta, threads=threads)
-            return cls(classifier, detector, SHIPPED_WEIGHTS)
-        fast, exact = (load_classifier(_shipped(SHIPPED_ONNX[p]), threads=threads) for p in ("int8", "fp32"))
-        return cls(CascadeClassifier(fast, exact), detector, SHIPPED_WEIGHTS)
+            chosen = model_file(DEFAULT_MODEL, "fp32" if precision == "auto" else precision)
+            return cls(load_classifier(chosen, tta, threads=threads), detector, weights)
+        fast, exact = (
+            load_classifier(model_file(DEFAULT_MODEL, p), threads=threads) for p in ("int8", "fp32")
+        )
+        return cls(CascadeClassifier(fast, exact), detector, weights)
 
     @classmethod
     def ensemble(
@@ -117,16 +107,15 @@ class Predictor:
         detector: str = "yunet",
     ) -> Predictor:
         """Several models whose probabilities are averaged: the given model files, or the ensemble
-        that ships with mien (each member exported to ONNX, fp32, or its PyTorch checkpoint).
-        Explanations use the first PyTorch checkpoint (the shipped single model by default)."""
-        checkpoint = SHIPPED_WEIGHTS
+        that ships with mien. Explanations use the first given model that has PyTorch weights (the
+        shipped default model for the shipped ensemble)."""
+        checkpoint = model_file(DEFAULT_MODEL)
         if paths is None:
-            suffix = ".onnx" if _resolve_backend(backend, precision) == "onnx" else ".pt"
-            paths = shipped_ensemble(suffix)
+            paths, backend = member_files(), _resolve_backend(backend, precision)
         else:
             paths = [Path(p) for p in paths]
-            checkpoint = next((p for p in paths if p.suffix.lower() != ".onnx"), None)
-        members = [load_classifier(path, tta, precision) for path in paths]
+            checkpoint = next((p for p in paths if p.suffix.lower() != ".onnx"), paths[0] if paths else None)
+        members = [load_classifier(path, tta, precision, backend=backend) for path in paths]
         return cls(EnsembleClassifier(members), detector, checkpoint)
 
     @property
@@ -219,38 +208,19 @@ class Predictor:
     def predict_aligned_files(
         self, inputs: Iterable[str | Path], batch_size: int = 256
     ) -> Iterator[ImageResult]:
-        """One result per image file (folders are searched recursively), in input order.
-
-        Files are classified in batches while the next batch is read; a file that cannot be read
-        gets an error and the others go on.
-        """
-        with ThreadPoolExecutor(max_workers=1) as reader:
-            reading = None
-            for chunk in _chunks(list_images(inputs), batch_size):
-                following = reader.submit(self._read_files, chunk)  # one batch ahead, never more
-                if reading is not None:
-                    yield from self._classify_pending(reading.result())
-                reading = following
-            if reading is not None:
-                yield from self._classify_pending(reading.result())
-
-    def _read_files(self, paths: list[Path]) -> list[tuple[str, np.ndarray | None, str | None]]:
-        pending = []
-        for path in paths:
-            try:
-                pending.append((str(path), read_image(path, self.max_pixels), None))
-            except MienError as err:
-                pending.append((str(path), None, str(err)))
-        return pending
-
-    def _classify_pending(self, pending) -> Iterator[ImageResult]:
-        crops = [to_face_crop(image, self.input_size) for _, image, _ in pending if image is not None]
-        probs = iter(self.classify(np.stack(crops)) if crops else [])
-        for path, image, error in pending:
-            if image is None:
-                yield ImageResult(path, error=error)
-            else:
-                yield ImageResult(path, faces=[self._face(image, next(probs))], image=image)
+        """One result per image file (folders are searched recursively), in input order. Files are
+        classified in batches while the next batch is read; a file that cannot be read gets an error
+        and the others go on."""
+        for batch in read_ahead(list_images(inputs), batch_size, self.max_pixels):
+            crops = [to_face_crop(item.image, self.input_size) for item in batch if item.image is not None]
+            probs = iter(self.classify(np.stack(crops)) if crops else [])
+            for item in batch:
+                if item.image is None:
+                    yield ImageResult(item.path, error=item.error)
+                else:
+                    yield ImageResult(
+                        item.path, faces=[self._face(item.image, next(probs))], image=item.image
+                    )
 
     def _face(self, image: np.ndarray, probs: np.ndarray) -> FacePrediction:
         # An aligned input is one face that fills the image.
@@ -261,29 +231,7 @@ class Predictor:
         return {name: float(p) for name, p in zip(self.class_names, probs)}
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _resolve_backend(backend: str, precision: str) -> str:
     if backend != "auto":
         return backend
     return "onnx" if onnxruntime_available() and precision != "bf16" else "torch"
-
-
-def _shipped(path: Path) -> Path:
-    if not path.is_file():
-        raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
-    return path
-
-
-def shipped_ensemble(suffix: str = ".pt") -> list[Path]:
-    """The files of the shipped ensemble's members: PyTorch checkpoints (.pt) or exports (.onnx)."""
-    return [_shipped(WEIGHTS / f"{name}{suffix}") for name in SHIPPED_ENSEMBLE]

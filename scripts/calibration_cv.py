@@ -1,6 +1,6 @@
 """Does calibrating on PublicTest help on faces it was not fitted to? Cross-validated on PublicTest.
 
-    .venv/bin/python scripts/calibration_cv.py --data ../shared/fer2013 mien/weights/vgg_s.pt [...]
+    .venv/bin/python scripts/calibration_cv.py --data ../shared/fer2013 vgg_s_distilled_gen3_swa [...]
 
 For each checkpoint (and for the mean of all of them, each calibrated on its own): split PublicTest
 into random halves, fit the temperature and class biases (`mien calibrate`) on one half with the
@@ -18,9 +18,10 @@ from tqdm import tqdm
 
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES
+from mien.catalogue import resolve_model
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.models.forward import predict_logits, view_averaged_probabilities
 from mien.train.calibrate import Calibration, fit_calibration, headline_figures
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
-from mien.train.loop import predict_logits, view_averaged_probabilities
 
 IDENTITY = Calibration(1.0, (0.0,) * 7)
 FIGURES = ("accuracy", "macro_f1", "log_loss", "expected_calibration_error")
@@ -61,7 +62,7 @@ def main() -> None:
     faces = load_fer2013(args.data).select("PublicTest")
     view_logits = []
     for path in tqdm(args.checkpoints, desc="TTA logits on PublicTest"):
-        checkpoint = load_checkpoint(path)
+        checkpoint = load_checkpoint(resolve_model(path))
         view_logits.append(predict_logits(model_from_checkpoint(checkpoint), faces.images,
                                           checkpoint["preprocess"], tta=True))  # fmt: skip
     candidates = [(path.stem, [logits]) for path, logits in zip(args.checkpoints, view_logits)]

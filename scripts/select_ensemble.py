@@ -2,7 +2,7 @@
 shipped files fit the size budget, ranked by log loss (or accuracy). PrivateTest is not read.
 
     .venv/bin/python scripts/select_ensemble.py --data ../shared/fer2013 \
-        vgg_s=mien/weights/vgg_s.pt resnet_s=runs/resnet_s/best.pt ... [--budget-mb 30] [--rank-by accuracy]
+        vgg_s=runs/vgg_s/best.pt resnet_s=runs/resnet_s/best.pt ... [--budget-mb 30] [--rank-by accuracy]
 
 A candidate's size is that of its inference checkpoint (what ship_weights.py writes). Each model's
 probabilities are cached in OUT, so adding a candidate later costs one model's pass. Writes
@@ -20,8 +20,9 @@ import torch
 
 from mien.backends import load_classifier
 from mien.data.cache import load_fer2013
+from mien.models.checkpoint import load_checkpoint
 from mien.outputs import write_json, write_npy
-from mien.train.checkpoint import inference_checkpoint, load_checkpoint
+from mien.train.checkpoint import inference_checkpoint
 from mien.train.ensemble_select import RANKINGS, rank_subsets
 
 SPLIT = "PublicTest"

@@ -10,8 +10,8 @@ import torch
 
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.synthetic import write_csv, write_folder
+from mien.models.checkpoint import save_checkpoint
 from mien.models.registry import create_model
-from mien.train.checkpoint import save_checkpoint
 
 SMALL_COUNTS = {"Training": 140, "PublicTest": 35, "PrivateTest": 35}
 TRAIN_COUNTS = {"Training": 700, "PublicTest": 140, "PrivateTest": 140}

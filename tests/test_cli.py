@@ -6,6 +6,8 @@ import numpy as np
 from click.testing import CliRunner
 
 from mien.cli import cli
+from mien.data.fer2013 import CLASS_NAMES
+from mien.rows import columns
 
 
 def run(*args):
@@ -93,8 +95,18 @@ def test_train_then_evaluate_from_the_command_line(train_csv, tmp_path):
 
 
 def test_models_lists_the_registry():
-    result = run("models")
+    result = run("models", "--networks")
     assert "vgg_s" in result.output and "resnet_s" in result.output
+
+
+def test_models_lists_the_catalogue():
+    from mien.catalogue import DEFAULT_MODEL, shipped_models
+
+    listed = json.loads(run("models", "--json").stdout)
+    assert [entry["name"] for entry in listed] == [model.name for model in shipped_models()]
+    default = next(entry for entry in listed if entry["default"])
+    assert default["name"] == DEFAULT_MODEL and default["figures"]["PrivateTest TTA"] == 72.92
+    assert "rebuild: mien train --preset fer2013_vgg_s " in run("models", "--retired").output
 
 
 def test_errors_are_one_line_without_traceback(tmp_path):
@@ -159,8 +171,13 @@ def test_predict_finds_faces_writes_csv_and_annotations(tmp_path, untrained_chec
     assert 170 < face["box"][0] < 190 and face["landmarks"]["right_eye"][0] < face["landmarks"]["left_eye"][0]
     assert wall == {"path": str(photos / "wall.png"), "faces": [], "error": None}  # no face is not an error
     with (tmp_path / "faces.csv").open() as handle:
-        [row] = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        [row] = list(reader)
+    assert reader.fieldnames == columns(CLASS_NAMES)  # the layout video's CSV and batch share
     assert row["label"] == face["label"] and row["path"].endswith("astronaut.jpg")
+    assert [float(row[k]) for k in "xywh"] == face["box"] and float(row["score"]) == face["score"]
+    assert {name: float(row[name]) for name in CLASS_NAMES} == face["scores"]
+    assert (row["face"], row["frame"], row["track"], row["error"]) == ("0", "", "", "")
     annotated = cv2.imread(str(tmp_path / "annotated" / "astronaut_annotated.png"))
     assert annotated.shape == (512, 512, 3)
     assert (tmp_path / "annotated" / "wall_annotated.png").exists()
@@ -169,6 +186,8 @@ def test_predict_finds_faces_writes_csv_and_annotations(tmp_path, untrained_chec
 
 
 def test_video_command_writes_every_output(tmp_path, untrained_checkpoint):
+    import csv
+
     from tests.test_video import moving_face_video
 
     source = moving_face_video(tmp_path / "in.mp4", frames=4)
@@ -178,7 +197,12 @@ def test_video_command_writes_every_output(tmp_path, untrained_checkpoint):
     [track] = json.loads(result.stdout)
     assert track["frames"] == 4
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "out.mp4").stat().st_size > 0 and (tmp_path / "f.csv").stat().st_size > 0
+    assert (tmp_path / "out.mp4").stat().st_size > 0
+    with (tmp_path / "f.csv").open() as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    assert reader.fieldnames == columns(CLASS_NAMES)  # the layout predict's CSV and batch share
+    assert [row["frame"] for row in rows] == ["0", "1", "2", "3"] and {row["track"] for row in rows} == {"1"}
 
 
 def test_webcam_without_a_screen_is_a_one_line_error(tmp_path, untrained_checkpoint, monkeypatch):

@@ -2,9 +2,10 @@ import cv2
 import numpy as np
 import pytest
 
+from mien.catalogue import model_file
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.synthetic import draw_face
-from mien.pipeline import SHIPPED_WEIGHTS, Predictor
+from mien.pipeline import Predictor
 
 
 def test_aligned_files_are_answered_in_order_and_bad_files_do_not_stop_the_batch(
@@ -35,7 +36,7 @@ def test_aligned_files_are_answered_in_order_and_bad_files_do_not_stop_the_batch
 
 
 def test_the_shipped_model_loads_offline():
-    assert SHIPPED_WEIGHTS.stat().st_size < 10 * 1024 * 1024
+    assert model_file().stat().st_size < 10 * 1024 * 1024
     predictor = Predictor.default()
     assert predictor.class_names == list(CLASS_NAMES)
     [face] = predictor.predict_aligned(np.stack([draw_face(3, np.random.default_rng(0))] * 3, axis=-1))
@@ -43,9 +44,9 @@ def test_the_shipped_model_loads_offline():
 
 
 def test_the_shipped_model_is_calibrated_on_the_validation_split_only():
-    from mien.train.checkpoint import load_checkpoint
+    from mien.models.checkpoint import load_checkpoint
 
-    records = load_checkpoint(SHIPPED_WEIGHTS).get("calibration", [])
+    records = load_checkpoint(model_file()).get("calibration", [])
     assert [record["split"] for record in records] == ["PublicTest"]
     fitted = records[0]
     assert fitted["after"]["log_loss"] < fitted["before"]["log_loss"]

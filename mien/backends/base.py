@@ -28,12 +28,18 @@ def onnxruntime_available() -> bool:
 
 
 def load_classifier(
-    path: str | Path, tta: bool = False, precision: str = "auto", threads: int = 0
+    path: str | Path, tta: bool = False, precision: str = "auto", threads: int = 0, backend: str = "auto"
 ) -> Classifier:
-    """The classifier a model file holds: a .onnx file runs on ONNX Runtime, anything else is a
-    mien checkpoint for PyTorch. threads: 0 uses every core (set 1 where processes share them)."""
+    """The classifier a model file holds. By default a .onnx file runs on ONNX Runtime and anything
+    else is a mien checkpoint for PyTorch; backend "torch" also rebuilds an fp32 mien export in
+    PyTorch. threads: 0 uses every core (set 1 where processes share them)."""
     path = Path(path)
-    if path.suffix.lower() == ".onnx":
+    if backend not in BACKENDS:
+        raise MienError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    onnx = path.suffix.lower() == ".onnx"
+    if backend == "onnx" and not onnx:
+        raise MienError(f"{path}: the onnx backend runs .onnx files; make one with `mien export {path}`")
+    if onnx and backend != "torch":
         if precision not in ("auto", "fp32", "int8"):
             raise MienError(
                 f"{path}: an ONNX model runs in the precision it was exported in, not {precision}"

@@ -1,4 +1,4 @@
-"""PyTorch backend: a mien checkpoint, in bf16 where the CPU has it in hardware."""
+"""PyTorch backend: a mien checkpoint (or fp32 mien export), in bf16 where the CPU has it in hardware."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.models.forward import predict_probabilities
 from mien.runtime import use_bf16
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
-from mien.train.loop import predict_probabilities
 
 
 class TorchClassifier:

@@ -3,7 +3,15 @@
 Human output by default, --json for scripts; errors are one line (a traceback only with --debug).
 """
 
-from mien.cli import batching, explaining, exporting, recognition, serving, training  # noqa: F401 - importing registers the commands
+from mien.cli import (  # noqa: F401 - importing registers the commands
+    batching,
+    catalogue,
+    explaining,
+    exporting,
+    recognition,
+    serving,
+    training,
+)
 from mien.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -27,7 +27,6 @@ from mien.errors import MienError
 def explain(inputs, method, target, out_dir, aligned, **options) -> None:
     """Show where the model looked: a heat map per face and method, over the face and the photo."""
     from mien.explain.base import create_explainer, list_explainers
-    from mien.explain.report import write_explanations
     from mien.vision.io import list_images
 
     predictor = load_predictor(**options)
@@ -35,7 +34,7 @@ def explain(inputs, method, target, out_dir, aligned, **options) -> None:
     failures = 0
     for path in list_images(inputs):
         try:
-            written = write_explanations(predictor, path, methods, target, aligned, out_dir)
+            written = _write_explanations(predictor, path, methods, target, aligned, out_dir)
         except MienError as err:
             failures += 1
             click.echo(f"error: {err}", err=True)
@@ -43,6 +42,41 @@ def explain(inputs, method, target, out_dir, aligned, **options) -> None:
         click.echo(f"{path}: {written}")
     if failures:
         sys.exit(1)
+
+
+def _write_explanations(
+    predictor, path: Path, methods: list[str], target, aligned: bool, out_dir: Path
+) -> str:
+    """Per face and method: a PNG (the map over the aligned face and over the photo), the raw map
+    (.npy), and one JSON per image with method, target class and score. Returns a summary line."""
+    from mien.outputs import write_json, write_npy, write_png
+    from mien.render.heatmap import explanation_panel
+    from mien.vision.io import read_image
+
+    image = read_image(path, predictor.max_pixels)
+    stem = Path(path).stem
+    records = []
+    for method in methods:
+        for index, explanation in enumerate(predictor.explain(image, method, target, aligned)):
+            name = f"{stem}_face{index}_{method}"
+            write_png(
+                out_dir / f"{name}.png", explanation_panel(image, explanation.heat, explanation.aligned)
+            )
+            write_npy(out_dir / f"{name}.npy", explanation.heat)
+            records.append(
+                {
+                    "face": index,
+                    "box": explanation.prediction.to_dict()["box"],
+                    "method": method,
+                    "target": explanation.target,
+                    "score": round(explanation.score, 4),
+                    "png": f"{name}.png",
+                    "map": f"{name}.npy",
+                }
+            )
+    write_json(out_dir / f"{stem}_explanations.json", {"path": str(path), "explanations": records})
+    faces = len({r["face"] for r in records})
+    return f"{faces} face(s), {len(records)} map(s) in {out_dir}"
 
 
 @cli.command("explain-report")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from mien.catalogue import DEFAULT_MODEL
 from mien.cli.app import cli
 
 
@@ -21,11 +22,12 @@ from mien.cli.app import cli
 @click.option("--faces", default=500, show_default=True, help="Faces the check compares on.")
 @click.option("--json", "as_json", is_flag=True, help="Print the check as JSON.")
 def export(checkpoint, file_format, out, int8, data_path, faces, as_json) -> None:
-    """Export CHECKPOINT (default: the shipped model) to ONNX, and compare it with PyTorch."""
-    from mien.pipeline import SHIPPED_WEIGHTS
+    """Export CHECKPOINT (a file or a shipped model's name; default: the default model) to ONNX, and
+    compare it with PyTorch."""
+    from mien.catalogue import resolve_model
     from mien.train.export import export_and_check
 
-    report = export_and_check(checkpoint or SHIPPED_WEIGHTS, out, int8, data_path, faces)
+    report = export_and_check(resolve_model(checkpoint or DEFAULT_MODEL), out, int8, data_path, faces)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:

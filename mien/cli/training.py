@@ -42,16 +42,6 @@ def data_check(path: Path, as_json: bool) -> None:
 
 
 @cli.command()
-def models() -> None:
-    """List the registered models."""
-    from mien.models.registry import create_model, list_models
-
-    for name in list_models():
-        parameters = sum(p.numel() for p in create_model(name).parameters())
-        click.echo(f"{name:<12}{parameters / 1e6:6.2f}M parameters")
-
-
-@cli.command()
 @data_option
 @click.option("--model", "model_name", default=None, help="Registered model name (see `mien models`).")
 @click.option("--preset", default=None, help="Preset name in mien/presets or a TOML file.")
@@ -116,15 +106,16 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, npr
 def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, precision) -> None:
     """Accuracy, macro-F1, per-class precision/recall, confusion matrix and calibration of CHECKPOINTS
     (default: the shipped model); several checkpoints are evaluated as an ensemble."""
+    from mien.catalogue import member_files, model_file, resolve_model
     from mien.outputs import write_json
-    from mien.pipeline import SHIPPED_WEIGHTS, shipped_ensemble
     from mien.render.plots import save_confusion_matrix, save_reliability_diagram
     from mien.train.evaluate import evaluate as run_evaluation
 
     if ensemble and checkpoints:
         raise MienError("--ensemble evaluates the shipped models; to evaluate your own, list them instead")
-    shipped = shipped_ensemble(".pt") if ensemble else [SHIPPED_WEIGHTS]
-    report = run_evaluation(list(checkpoints) or shipped, data_path, split, tta, precision)
+    shipped = member_files() if ensemble else [model_file()]
+    chosen = [resolve_model(checkpoint) for checkpoint in checkpoints]
+    report = run_evaluation(chosen or shipped, data_path, split, tta, precision)
     stem = f"{split}{'_ensemble' if ensemble else ''}{'_tta' if tta else ''}"
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / f"{stem}.json", report)
@@ -158,10 +149,11 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
 def calibrate(checkpoint, data_path, tta, out) -> None:
     """Fit a temperature and one bias per class on PublicTest and bake them into CHECKPOINT's last
     layer: probabilities that say how often the model is right, and less bias toward rare classes."""
+    from mien.catalogue import resolve_model
+    from mien.models.checkpoint import save_checkpoint
     from mien.train.calibrate import calibrate as fit_and_bake
-    from mien.train.checkpoint import save_checkpoint
 
-    calibrated = fit_and_bake(checkpoint, data_path, "PublicTest", tta)
+    calibrated = fit_and_bake(resolve_model(checkpoint), data_path, "PublicTest", tta)
     save_checkpoint(out, calibrated)
     record = calibrated["calibration"][-1]
     biases = ", ".join(f"{name} {bias:+.2f}" for name, bias in record["class_bias"].items())
@@ -182,10 +174,11 @@ def calibrate(checkpoint, data_path, tta, out) -> None:
 def soup(checkpoints, data_path, out) -> None:
     """Average the weights of CHECKPOINTS, runs fine-tuned from one starting point, into one model
     (a weight soup); batch-norm statistics are measured again on the Training faces."""
-    from mien.train.checkpoint import save_checkpoint
+    from mien.catalogue import resolve_model
+    from mien.models.checkpoint import save_checkpoint
     from mien.train.soup import soup_checkpoints
 
-    save_checkpoint(out, soup_checkpoints(list(checkpoints), data_path))
+    save_checkpoint(out, soup_checkpoints([resolve_model(c) for c in checkpoints], data_path))
     click.echo(f"wrote {out}: the mean of {len(checkpoints)} models' weights")
 
 

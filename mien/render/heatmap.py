@@ -40,3 +40,10 @@ def face_overlay(crop: np.ndarray, heat: np.ndarray, size: int = 192) -> np.ndar
     """A map over its aligned face, both enlarged smoothly to size x size for people to look at."""
     face = cv2.resize(crop, (size, size), interpolation=cv2.INTER_CUBIC)
     return overlay(face, cv2.resize(heat, (size, size), interpolation=cv2.INTER_LINEAR).clip(0, 1))
+
+
+def explanation_panel(image: np.ndarray, heat: np.ndarray, aligned: AlignedFace) -> np.ndarray:
+    """A map beside itself twice: over the aligned face, and carried back onto the whole photo."""
+    face_view = overlay(aligned.crop, heat)
+    photo_view = overlay(image, map_to_frame(heat, aligned, image.shape))
+    return side_by_side(face_view, photo_view)

@@ -20,8 +20,9 @@ from torch import nn
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import resolve_split
 from mien.errors import MienError
-from mien.train.checkpoint import inference_checkpoint, load_checkpoint, model_from_checkpoint
-from mien.train.loop import predict_logits, view_averaged_probabilities
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.models.forward import predict_logits, view_averaged_probabilities
+from mien.train.checkpoint import inference_checkpoint
 from mien.train.metrics import classification_report, probability_report
 
 

@@ -21,15 +21,11 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from mien.catalogue import resolve_teachers
 from mien.data.loaders import batches, to_model_input
 from mien.errors import MienError
-from mien.train.checkpoint import (
-    describe_source,
-    load_checkpoint,
-    model_from_checkpoint,
-    resolve_model_path,
-    save_checkpoint,
-)
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from mien.train.checkpoint import describe_source
 
 
 class TeacherEnsemble:
@@ -65,7 +61,7 @@ class TeacherEnsemble:
     ) -> TeacherEnsemble:
         """Load each teacher; its preprocessing must match the student's, or its labels are wrong."""
         models, sources = [], []
-        for path in resolve_teacher_paths(paths):
+        for path in resolve_teachers(paths):
             checkpoint = load_checkpoint(path)
             if checkpoint["preprocess"] != preprocess:
                 raise MienError(
@@ -117,17 +113,6 @@ def precomputed_soft_labels(
     cache.parent.mkdir(parents=True, exist_ok=True)
     save_checkpoint(cache, {"key": key, "soft_labels": labels})
     return labels
-
-
-def resolve_teacher_paths(paths: list[str | Path]) -> list[Path]:
-    """Checkpoint paths; a shipped model's name (``vgg_s``) stands for its file, and the word
-    "shipped" for all the shipped ensemble's members."""
-    from mien.pipeline import shipped_ensemble
-
-    resolved = []
-    for path in paths:
-        resolved += shipped_ensemble(".pt") if str(path) == "shipped" else [resolve_model_path(path)]
-    return resolved
 
 
 def distillation_loss(

@@ -1,7 +1,10 @@
 """Export a checkpoint to ONNX: fp32, or int8 calibrated on training faces; and check the result.
 
-The ONNX file describes itself as a checkpoint does (class names, preprocessing, precision, in the
-model's metadata), so the onnx backend needs nothing else and never imports PyTorch.
+The ONNX file describes itself as a checkpoint does (class names, preprocessing, network, figures
+and precision, in the model's metadata), so the onnx backend needs nothing else and never imports
+PyTorch. An fp32 export keeps batch norm unfolded and each weight under its PyTorch name, so it is
+a checkpoint too (mien.models.checkpoint reads it back); ONNX Runtime folds batch norm itself when
+it loads the file, so this costs no speed.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from mien.backends.onnx_backend import OnnxClassifier
 from mien.backends.torch_backend import TorchClassifier
 from mien.data.loaders import to_model_input
 from mien.errors import MienError
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
 
 OPSET = 17
 PARITY_LIMIT = 1e-4  # largest allowed difference in any probability, fp32 export against PyTorch
 # Training faces that calibrate int8 activation ranges: 4,096 gave 99.1% label agreement with fp32
 # on 4,000 other Training faces, 1,024 gave 98.8% (no test face is used to choose).
 CALIBRATION_FACES = 4096
+DESCRIPTION = ("class_names", "preprocess", "model", "config", "metrics", "epoch", "calibration")
 
 
 class _Probabilities(nn.Module):
@@ -49,28 +53,30 @@ def export_onnx(checkpoint_path: Path, out: Path, calibration_faces: np.ndarray 
     size = int(checkpoint["preprocess"]["size"])
     precision = "fp32" if calibration_faces is None else "int8"
     with tempfile.TemporaryDirectory() as scratch, atomic_path(out) as tmp:
-        fp32 = Path(scratch) / "fp32.onnx"
-        _export_fp32(model, size, fp32)
-        graph = (
-            fp32
-            if calibration_faces is None
-            else _quantize(fp32, Path(scratch), calibration_faces, checkpoint)
-        )
+        if calibration_faces is None:
+            graph = Path(scratch) / "fp32.onnx"
+            _export_fp32(model, size, graph, keep_weights=True)
+        else:
+            folded = Path(scratch) / "folded.onnx"
+            _export_fp32(model, size, folded, keep_weights=False)
+            graph = _quantize(folded, Path(scratch), calibration_faces, checkpoint)
         exported = onnx.load(str(graph))
-        description = {key: checkpoint[key] for key in ("class_names", "preprocess", "model")}
+        description = {key: checkpoint[key] for key in DESCRIPTION if key in checkpoint}
         description.update(precision=precision, source=Path(checkpoint_path).name)
         exported.metadata_props.add(key="mien", value=json.dumps(description))
         onnx.save(exported, str(tmp))
     return precision
 
 
-def _export_fp32(model: nn.Module, size: int, path: Path) -> None:
+def _export_fp32(model: nn.Module, size: int, path: Path, keep_weights: bool) -> None:
+    """keep_weights: every weight stays an initializer under its PyTorch name (no constant folding)."""
     axes = {"faces": {0: "batch"}, "probabilities": {0: "batch"}}  # any batch size
     with warnings.catch_warnings():  # the TorchScript exporter's deprecation notice: not actionable here
         warnings.simplefilter("ignore", DeprecationWarning)
         example = (torch.zeros(1, 1, size, size),)
         torch.onnx.export(model, example, str(path), dynamo=False, opset_version=OPSET, input_names=["faces"],
-                          output_names=["probabilities"], dynamic_axes=axes)  # fmt: skip
+                          output_names=["probabilities"], dynamic_axes=axes,
+                          do_constant_folding=not keep_weights)  # fmt: skip
 
 
 def _quantize(fp32: Path, scratch: Path, faces: np.ndarray, checkpoint: dict) -> Path:

@@ -1,12 +1,7 @@
-"""One training epoch and batched prediction: the loop reads top to bottom."""
+"""One training epoch: the loop reads top to bottom."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -15,19 +10,9 @@ from tqdm import tqdm
 from mien.config import AugmentConfig, PreprocessConfig, TrainConfig
 from mien.data.augment import augment_batch, cutmix, mixup
 from mien.data.loaders import batches, epoch_order, to_model_input
-from mien.train.distill import TeacherEnsemble, distillation_loss
-from mien.vision.preprocess import tta_views
-
-
-@dataclass
-class EpochData:
-    """What one epoch trains on: uint8 faces, labels and the optional loss weights per class."""
-
-    images: torch.Tensor  # (N, 48, 48) uint8
-    labels: torch.Tensor  # (N,) int64
-    class_weights: torch.Tensor | None
-    num_classes: int
-    soft_labels: torch.Tensor | None = None  # (N, num_classes): the teachers' precomputed labels
+from mien.models.forward import autocast
+from mien.train.distill import distillation_loss
+from mien.train.state import TrainingState
 
 
 def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, class_weights: torch.Tensor | None):
@@ -40,31 +25,29 @@ def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, class_weight
 
 
 def train_one_epoch(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    data: EpochData,
+    state: TrainingState,
     settings: TrainConfig,
     augment: AugmentConfig,
     preprocess: PreprocessConfig,
-    lr_for_step: Callable[[int], float],
-    first_step: int,
-    generator: torch.Generator,
-    ema: torch.optim.swa_utils.AveragedModel | None = None,
+    epoch: int,
     description: str = "train",
     shard: slice = slice(None),
-    teacher: TeacherEnsemble | None = None,
 ) -> dict:
-    """Train for one pass over the data; returns mean loss, accuracy and steps taken.
+    """Train ``state`` for one pass over its data, the ``epoch``-th (0-based) of the run; returns mean
+    loss, accuracy and steps taken.
 
-    With a ``teacher``, the loss also pulls towards its soft labels for the same images; with
-    ``data.soft_labels``, towards those precomputed for each face (mixed as its targets are).
+    With ``state.teacher``, the loss also pulls towards its soft labels for the same images; with
+    ``state.data.soft_labels``, towards those precomputed for each face (mixed as its targets are).
 
     In distributed training every rank draws the same global batch and the same augmentation
     (one generator state), then trains on its ``shard`` of it.
     """
+    model, optimizer, ema, data = state.trained, state.optimizer, state.ema, state.data
+    generator = state.generator  # data order and augmentation
     model.train()
     device = next(model.parameters()).device  # augmentation runs on the CPU, training here
     order = epoch_order(data.labels.numpy(), settings.sampler, generator)
+    first_step = epoch * state.steps_per_epoch
     step, loss_sum, correct, seen = first_step, 0.0, 0, 0
     progress = tqdm(
         list(batches(order, settings.batch_size, drop_last=True)), desc=description, leave=False, disable=None
@@ -82,12 +65,12 @@ def train_one_epoch(
         if settings.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         for group in optimizer.param_groups:
-            group["lr"] = lr_for_step(step)
+            group["lr"] = state.lr_for_step(step)
         with autocast(settings.bf16, device.type):
             logits = model(images)
         loss = soft_cross_entropy(logits, targets, data.class_weights)
-        if teacher is not None:
-            soft_labels = teacher.soft_labels(images)
+        if state.teacher is not None:
+            soft_labels = state.teacher.soft_labels(images)
         if soft_labels is not None:
             loss = distillation_loss(
                 logits, loss, soft_labels, settings.distill_alpha, settings.distill_temperature
@@ -130,50 +113,3 @@ def smoothed_targets(labels: torch.Tensor, num_classes: int, smoothing: float) -
     targets = torch.full((len(labels), num_classes), smoothing / num_classes)
     targets[torch.arange(len(labels)), labels] += 1.0 - smoothing
     return targets
-
-
-def predict_probabilities(
-    model: nn.Module,
-    images: np.ndarray,
-    preprocess: PreprocessConfig | dict,
-    tta: bool = False,
-    batch_size: int = 512,
-    bf16: bool = False,
-) -> np.ndarray:
-    """Class probabilities (N, K) for uint8 faces (N, 48, 48); TTA averages flips and shifted crops."""
-    return view_averaged_probabilities(predict_logits(model, images, preprocess, tta, batch_size, bf16))
-
-
-def view_averaged_probabilities(view_logits: np.ndarray) -> np.ndarray:
-    """(N, V, K) logits -> (N, K): the mean of each view's softmax, as every backend computes it."""
-    return F.softmax(torch.as_tensor(view_logits), dim=2).mean(dim=1).numpy()
-
-
-@torch.inference_mode()
-def predict_logits(
-    model: nn.Module,
-    images: np.ndarray,
-    preprocess: PreprocessConfig | dict,
-    tta: bool = False,
-    batch_size: int = 512,
-    bf16: bool = False,
-) -> np.ndarray:
-    """Logits (N, V, K) of every view: V is 1, or the 10 TTA views."""
-    model.eval()
-    device = next(model.parameters()).device
-    outputs = []
-    for start in range(0, len(images), batch_size):
-        batch = np.asarray(images[start : start + batch_size])
-        views = tta_views(batch) if tta else [batch]
-        with autocast(bf16, device.type):
-            logits = [
-                model(to_model_input(np.ascontiguousarray(v), preprocess).to(device)
-                      .contiguous(memory_format=torch.channels_last)).float()
-                for v in views
-            ]  # fmt: skip
-        outputs.append(torch.stack(logits, dim=1).cpu())  # (n, V, K)
-    return torch.cat(outputs).numpy() if outputs else np.zeros((0, 1, 0), np.float32)
-
-
-def autocast(enabled: bool, device_type: str = "cpu"):
-    return torch.autocast(device_type, dtype=torch.bfloat16) if enabled else nullcontext()

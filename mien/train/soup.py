@@ -12,7 +12,8 @@ import torch
 
 from mien.data.cache import load_fer2013
 from mien.errors import MienError
-from mien.train.checkpoint import describe_source, fp32_weights, load_checkpoint, model_from_checkpoint
+from mien.models.checkpoint import fp32_weights, load_checkpoint, model_from_checkpoint
+from mien.train.checkpoint import describe_source
 from mien.train.swa import measure_batch_norm
 
 DESCRIPTION_KEYS = ("model", "class_names", "preprocess")  # what every ingredient must share

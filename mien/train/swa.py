@@ -12,7 +12,7 @@ from torch.optim.swa_utils import AveragedModel, update_bn
 
 from mien.config import PreprocessConfig
 from mien.data.loaders import to_model_input
-from mien.train.loop import autocast
+from mien.models.forward import autocast
 
 
 def average_in(average: AveragedModel, model: nn.Module, images: torch.Tensor, preprocess: PreprocessConfig,

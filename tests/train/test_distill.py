@@ -4,16 +4,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mien.catalogue import ENSEMBLE, resolve_teachers, shipped_model
 from mien.config import config_to_dict, load_config
 from mien.data.loaders import to_model_input
 from mien.errors import MienError
-from mien.pipeline import SHIPPED_ENSEMBLE
-from mien.train.checkpoint import load_checkpoint
+from mien.models.checkpoint import load_checkpoint
 from mien.train.distill import (
     TeacherEnsemble,
     distillation_loss,
     precomputed_soft_labels,
-    resolve_teacher_paths,
 )
 from mien.train.evaluate import evaluate
 from mien.train.runner import TEACHER_LABELS, fit
@@ -98,9 +97,10 @@ def test_a_teacher_with_other_preprocessing_is_refused(train_csv, tmp_path):
 
 
 def test_shipped_names_the_shipped_ensemble_and_a_name_a_shipped_model():
-    paths = resolve_teacher_paths(["shipped", "resnet_s", "other.pt"])
-    assert [p.name for p in paths] == [f"{name}.pt" for name in SHIPPED_ENSEMBLE] + [
-        "resnet_s.pt",
+    paths = resolve_teachers(["shipped", "vgg_s_distilled_gen3", "other.pt"])
+    members = shipped_model(ENSEMBLE).members
+    assert [p.name for p in paths] == [f"{name}.onnx" for name in members] + [
+        "vgg_s_distilled_gen3.onnx",
         "other.pt",
     ]
     assert paths[-2].is_file() and paths[-1] == Path("other.pt")

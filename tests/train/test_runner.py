@@ -5,8 +5,8 @@ import torch
 
 from mien.config import load_config
 from mien.errors import MienError
-from mien.train import runner
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.train import run_folder, runner
 from mien.train.evaluate import evaluate
 from mien.train.runner import fit
 
@@ -47,7 +47,7 @@ def test_resume_continues_to_the_same_result(train_csv, tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(runner, "save_training_curves", interrupt)
+        patch.setattr(run_folder, "save_training_curves", interrupt)
         with pytest.raises(KeyboardInterrupt):
             fit(config, train_csv, tmp_path / "interrupted")
     assert load_checkpoint(tmp_path / "interrupted" / "last.pt")["epoch"] == 1
@@ -92,7 +92,7 @@ def test_swa_averages_the_weights_after_each_epoch_and_resumes(train_csv, tmp_pa
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:  # stop after epoch 1, keeping its weights, then resume
-        patch.setattr(runner, "save_training_curves", interrupt)
+        patch.setattr(run_folder, "save_training_curves", interrupt)
         with pytest.raises(KeyboardInterrupt):
             fit(config, train_csv, tmp_path / "run")
     after_first = load_checkpoint(tmp_path / "run" / "last.pt")

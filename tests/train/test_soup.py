@@ -5,8 +5,8 @@ from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.loaders import to_model_input
 from mien.errors import MienError
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.models.registry import create_model
-from mien.train.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.train.soup import soup_checkpoints
 
 PREPROCESS = {"size": 48, "mean": 0.5, "std": 0.25}

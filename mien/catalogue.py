@@ -1,0 +1,181 @@
+"""The models mien ships, in one table: each one's name, files, classes and headline figures.
+
+This is the only module that knows where ``mien/weights/`` is. The pipeline, the CLI, the web app,
+training (teachers and starting points) and export find shipped models here, by name. A shipped
+model is one fp32 ONNX file that describes itself (classes, preprocessing, network, figures) and
+carries its weights under their PyTorch names, so ONNX Runtime runs it as it is and PyTorch
+rebuilds the network from it; the default also ships an int8 export for speed.
+
+Models that no longer ship are listed as retired, with the preset that rebuilds each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mien.errors import MienError
+
+WEIGHTS = Path(__file__).parent / "weights"
+FER2013_CLASSES = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+REBUILT_IN = Path("runs")  # where `mien train --preset P --out runs/NAME` leaves a retired model
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    name: str
+    summary: str
+    files: dict[str, str]  # precision (fp32, int8) -> file in weights/; fp32 also holds the PyTorch weights
+    classes: tuple[str, ...] = FER2013_CLASSES
+    figures: dict[str, float] = field(default_factory=dict)  # accuracy (%) on FER2013's test splits
+    members: tuple[str, ...] = ()  # an ensemble: the shipped models it averages
+
+
+@dataclass(frozen=True)
+class RetiredModel:
+    name: str
+    preset: str  # mien/presets/PRESET.toml rebuilds it
+    figures: dict[str, float]
+
+    def rebuild_command(self) -> str:
+        return f"mien train --preset {self.preset} --data FER2013 --out {REBUILT_IN / self.name}"
+
+
+def _fer2013(
+    public: float, public_tta: float, private: float | None = None, private_tta: float | None = None
+):
+    """Accuracy (%) on PublicTest (where models are chosen) and PrivateTest (read once), one view and TTA."""
+    figures = {
+        "PublicTest": public,
+        "PublicTest TTA": public_tta,
+        "PrivateTest": private,
+        "PrivateTest TTA": private_tta,
+    }
+    return {split: value for split, value in figures.items() if value is not None}
+
+
+DEFAULT_MODEL = "vgg_s_distilled_gen3_swa_calibrated"  # what mien answers with unless told otherwise
+ENSEMBLE = "ensemble"  # --ensemble; as a teacher, the word "shipped" names its members
+
+_SHIPPED = (
+    ShippedModel(
+        DEFAULT_MODEL,
+        "the default: vgg_s distilled from five models, weight-averaged, calibrated on PublicTest",
+        {
+            "fp32": "vgg_s_distilled_gen3_swa_calibrated.onnx",
+            "int8": "vgg_s_distilled_gen3_swa_calibrated.int8.onnx",
+        },
+        figures=_fer2013(70.83, 71.16, 72.22, 72.92),
+    ),
+    ShippedModel(
+        "vgg_s_distilled_gen3",
+        "ensemble member: vgg_s, third round of distillation (70 epochs)",
+        {"fp32": "vgg_s_distilled_gen3.onnx"},
+        figures=_fer2013(69.91, 70.35, 71.61, 72.56),
+    ),
+    ShippedModel(
+        "vgg_s_distilled_gen3_swa",
+        "ensemble member: vgg_s_distilled_gen3 with 12 epochs of weight averaging",
+        {"fp32": "vgg_s_distilled_gen3_swa.onnx"},
+        figures=_fer2013(70.49, 70.86, 72.16, 72.64),
+    ),
+    ShippedModel(
+        "vgg_s_distilled_long_swa",
+        "ensemble member: vgg_s, second round of distillation, weight-averaged",
+        {"fp32": "vgg_s_distilled_long_swa.onnx"},
+        figures=_fer2013(69.85, 70.24),
+    ),
+    ShippedModel(
+        ENSEMBLE,
+        "--ensemble: the mean of three models' probabilities, chosen on PublicTest",
+        {},
+        figures=_fer2013(70.66, 71.11, 72.42, 73.00),
+        members=("vgg_s_distilled_gen3", "vgg_s_distilled_gen3_swa", "vgg_s_distilled_long_swa"),
+    ),
+)
+
+_RETIRED = (  # teachers and starting points of the shipped models (docs/model_card.md)
+    RetiredModel("vgg_s", "fer2013_vgg_s", _fer2013(68.10, 69.04, 70.10, 71.64)),
+    RetiredModel("resnet_s", "fer2013_resnet_s", _fer2013(68.63, 69.52, 69.41, 70.49)),
+    RetiredModel("vgg_s_mixup", "fer2013_vgg_s_mixup", _fer2013(68.77, 69.80, 69.69, 71.33)),
+    RetiredModel("vgg_s_block_dropout", "fer2013_vgg_s_block_dropout", _fer2013(66.68, 67.07)),
+    RetiredModel("vgg_s_distilled", "fer2013_vgg_s_distilled", _fer2013(69.32, 69.80, 71.75, 71.75)),
+    RetiredModel(
+        "vgg_s_distilled_long", "fer2013_vgg_s_distilled_long", _fer2013(69.63, 70.16, 71.58, 72.58)
+    ),
+)
+
+DETECTOR_FILES = {"yunet": "face_detection_yunet_2023mar.onnx"}  # OpenCV Zoo's YuNet (MIT licence)
+
+
+def shipped_models() -> list[ShippedModel]:
+    return list(_SHIPPED)
+
+
+def retired_models() -> list[RetiredModel]:
+    return list(_RETIRED)
+
+
+def shipped_model(name: str) -> ShippedModel:
+    """A shipped model by name; an unknown name lists the valid ones."""
+    for model in _SHIPPED:
+        if model.name == name:
+            return model
+    raise MienError(f"no shipped model {name!r}; shipped: {', '.join(m.name for m in _SHIPPED)}")
+
+
+def model_file(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Path:
+    """The file of a shipped model in one precision (fp32 holds the PyTorch weights too)."""
+    model = shipped_model(name)
+    if precision not in model.files:
+        have = ", ".join(model.files) or "none: it is an ensemble"
+        raise MienError(f"shipped model {name} has no {precision} file (it has: {have})")
+    return _present(WEIGHTS / model.files[precision])
+
+
+def member_files(name: str = ENSEMBLE) -> list[Path]:
+    """The fp32 files of an ensemble's members."""
+    return [model_file(member) for member in shipped_model(name).members]
+
+
+def detector_file(name: str) -> Path:
+    return _present(WEIGHTS / DETECTOR_FILES[name])
+
+
+def resolve_model(name_or_path: str | Path) -> Path:
+    """A model file for a name or a path: a shipped model's name stands for its file, a retired
+    model's name for its rebuilt run (or says how to rebuild it)."""
+    text = str(name_or_path)
+    if Path(text).suffix or "/" in text:
+        return Path(text)
+    if any(model.name == text and model.files for model in _SHIPPED):
+        return model_file(text)
+    for retired in _RETIRED:
+        if retired.name == text:
+            rebuilt = REBUILT_IN / text / "best.pt"
+            if rebuilt.is_file():
+                return rebuilt
+            rebuild = retired.rebuild_command()
+            raise MienError(f"{text} no longer ships; rebuild it with `{rebuild}` or give its checkpoint")
+    return Path(text)
+
+
+def resolve_teachers(names_or_paths: list[str | Path]) -> list[Path]:
+    """Model files for distillation's teachers: as resolve_model, and "shipped" for the members
+    of the shipped ensemble."""
+    resolved = []
+    for item in names_or_paths:
+        resolved += member_files() if str(item) == "shipped" else [resolve_model(item)]
+    return resolved
+
+
+def referenced_files() -> set[Path]:
+    """Every file in weights/ that this table names: nothing else belongs there."""
+    names = [file for model in _SHIPPED for file in model.files.values()] + list(DETECTOR_FILES.values())
+    return {WEIGHTS / name for name in names}
+
+
+def _present(path: Path) -> Path:
+    if not path.is_file():
+        raise MienError(f"the shipped model is missing: {path} (reinstall mien)")
+    return path

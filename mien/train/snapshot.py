@@ -1,0 +1,72 @@
+"""The training checkpoint: what last.pt and best.pt hold, resuming a run from it, and starting a run
+from another's weights (fine-tuning)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from mien.catalogue import resolve_model
+from mien.config import RunConfig, config_to_dict
+from mien.data.fer2013 import CLASS_NAMES
+from mien.errors import MienError
+from mien.models.checkpoint import fp32_weights, load_checkpoint
+
+if TYPE_CHECKING:
+    from mien.train.state import TrainingState
+
+
+def training_checkpoint(
+    config: RunConfig, state: TrainingState, epoch: int, record: dict, best: dict
+) -> dict:
+    """A self-describing checkpoint after ``epoch``, with all that resuming needs besides."""
+    checkpoint = {
+        "model": {"name": config.model.name, "args": dict(config.model.args)},
+        "class_names": list(CLASS_NAMES),
+        "preprocess": config_to_dict(config)["preprocess"],
+        "config": config_to_dict(config),
+        "metrics": {
+            "public": {"accuracy": record["public_acc"], "macro_f1": record["public_macro_f1"]},
+            "best": best,
+        },
+        "epoch": epoch,
+        "state_dict": state.model.state_dict(),
+        "optimizer": state.optimizer.state_dict(),
+        "rng": {"torch": torch.get_rng_state(), "generator": state.generator.get_state()},
+    }
+    if state.ema is not None:
+        checkpoint["ema_state_dict"] = state.ema.module.state_dict()
+        checkpoint["ema_full"] = state.ema.state_dict()
+    if state.swa is not None:
+        checkpoint["swa_full"] = state.swa.state_dict()
+        if state.swa.n_averaged.item() > 0:
+            checkpoint["swa_state_dict"] = state.swa.module.state_dict()
+    return checkpoint
+
+
+def restore(path: Path, state: TrainingState, verbose: bool = True) -> tuple[int, dict]:
+    """Put ``state`` back as a training checkpoint left it; returns its epoch and best metrics."""
+    checkpoint = load_checkpoint(path)
+    state.model.load_state_dict(checkpoint["state_dict"])
+    state.optimizer.load_state_dict(checkpoint["optimizer"])
+    if state.ema is not None:
+        state.ema.load_state_dict(checkpoint["ema_full"])
+    if state.swa is not None:
+        state.swa.load_state_dict(checkpoint["swa_full"])
+    torch.set_rng_state(checkpoint["rng"]["torch"])
+    state.generator.set_state(checkpoint["rng"]["generator"])
+    if verbose:
+        print(f"resuming after epoch {checkpoint['epoch']}", flush=True)
+    return checkpoint["epoch"], checkpoint["metrics"]["best"]
+
+
+def load_start_weights(model: nn.Module, config: RunConfig, source: str) -> None:
+    """Start from a trained model's weights (fine-tuning), which must be this config's network."""
+    checkpoint = load_checkpoint(resolve_model(source))
+    wanted = {"name": config.model.name, "args": dict(config.model.args)}
+    if checkpoint["model"] != wanted:
+        raise MienError(f"train.init_from {source} holds {checkpoint['model']}, the run trains {wanted}")
+    model.load_state_dict(fp32_weights(checkpoint))

@@ -1,0 +1,126 @@
+"""What a run trains and how: the model, its optimizer and schedule, the weight averages, the random
+generator, the training data and the teachers, built from a config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from mien.config import RunConfig, TrainConfig, config_to_dict
+from mien.data.fer2013 import CLASS_NAMES, FaceSet
+from mien.data.loaders import class_weights
+from mien.errors import MienError
+from mien.models.registry import create_model
+from mien.train.distill import TeacherEnsemble, precomputed_soft_labels
+from mien.train.optim import lr_schedule, make_optimizer
+from mien.train.run_folder import TEACHER_LABELS
+from mien.train.snapshot import load_start_weights
+
+
+@dataclass
+class EpochData:
+    """What one epoch trains on: uint8 faces, labels and the optional loss weights per class."""
+
+    images: torch.Tensor  # (N, 48, 48) uint8
+    labels: torch.Tensor  # (N,) int64
+    class_weights: torch.Tensor | None
+    num_classes: int
+    soft_labels: torch.Tensor | None = None  # (N, num_classes): the teachers' precomputed labels
+
+
+@dataclass
+class TrainingState:
+    """What a run trains and how: model, optimizer, optional averages, random generator, data, schedule."""
+
+    model: nn.Module  # the weights that are saved, averaged and evaluated
+    optimizer: torch.optim.Optimizer
+    ema: AveragedModel | None
+    generator: torch.Generator  # data order and augmentation
+    data: EpochData
+    lr_for_step: Callable[[int], float]
+    steps_per_epoch: int
+    teacher: TeacherEnsemble | None = None  # with train.teachers: the ensemble distilled from
+    swa: AveragedModel | None = None  # with train.swa_from_epoch
+    trained: nn.Module | None = None  # what the loop steps: the model, or its DistributedDataParallel
+
+    def __post_init__(self) -> None:
+        if self.trained is None:
+            self.trained = self.model
+
+
+def build_state(config: RunConfig, train_set: FaceSet, device: torch.device, out_dir: Path) -> TrainingState:
+    """A run's starting state; with precomputed teachers' labels, made (or read) in ``out_dir``."""
+    settings = config.train
+    model = _start_model(config, device)
+    ema, swa = _averages(model, settings)
+    steps_per_epoch = len(train_set) // settings.batch_size
+    if steps_per_epoch == 0:
+        raise MienError(f"{len(train_set)} training images are fewer than one batch ({settings.batch_size})")
+    lr_for_step = lr_schedule(settings, steps_per_epoch)
+    data = _epoch_data(train_set, settings, device)
+    generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
+    teacher = _teacher(config, data, device, out_dir / TEACHER_LABELS) if settings.teachers else None
+    optimizer = make_optimizer(model, settings)
+    return TrainingState(model, optimizer, ema, generator, data, lr_for_step, steps_per_epoch, teacher, swa)
+
+
+def evaluated_model(state: TrainingState) -> nn.Module:
+    """What is evaluated and shipped: the weight average when there is one, else the model."""
+    if state.swa is not None and state.swa.n_averaged.item() > 0:
+        return state.swa.module
+    return state.ema.module if state.ema is not None else state.model
+
+
+def _start_model(config: RunConfig, device: torch.device) -> nn.Module:
+    torch.manual_seed(config.train.seed)  # before the model, so its initial weights are reproducible
+    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
+    if config.train.init_from:
+        load_start_weights(model, config, config.train.init_from)
+    model = model.to(device)
+    if config.train.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def _averages(model: nn.Module, settings: TrainConfig) -> tuple[AveragedModel | None, AveragedModel | None]:
+    """The exponential moving average (train.ema_decay) or the SWA mean (train.swa_from_epoch)."""
+    ema = None
+    if settings.ema_decay > 0:
+        average = get_ema_multi_avg_fn(settings.ema_decay)
+        ema = AveragedModel(model, multi_avg_fn=average, use_buffers=True)
+    swa = None
+    if settings.swa_from_epoch > 0:
+        if ema is not None:
+            raise MienError("train.swa_from_epoch and train.ema_decay both average the weights: choose one")
+        swa = AveragedModel(model)  # an equal-weight mean; batch norm measured apart
+    return ema, swa
+
+
+def _epoch_data(train_set: FaceSet, settings: TrainConfig, device: torch.device) -> EpochData:
+    weights = class_weights(train_set.labels, len(CLASS_NAMES), settings.class_weighting)
+    return EpochData(
+        images=torch.from_numpy(train_set.images),  # stays on the CPU, where batches are augmented
+        labels=torch.from_numpy(train_set.labels),
+        class_weights=weights.to(device) if weights is not None else None,
+        num_classes=len(CLASS_NAMES),
+    )
+
+
+def _teacher(config: RunConfig, data: EpochData, device: torch.device, cache: Path) -> TeacherEnsemble | None:
+    """The teachers for live labels; with precomputed labels, none: their labels go into ``data``."""
+    settings = config.train
+    preprocess = config_to_dict(config)["preprocess"]
+    teacher = TeacherEnsemble.from_checkpoints(
+        settings.teachers, preprocess, settings.distill_temperature, settings.bf16, device
+    )
+    if settings.distill_labels == "precomputed":
+        data.soft_labels = precomputed_soft_labels(teacher, data.images, preprocess, cache)
+        return None  # its labels are all in hand
+    if settings.distill_labels != "live":
+        raise MienError(f"unknown train.distill_labels {settings.distill_labels!r}; valid: live, precomputed")
+    return teacher
