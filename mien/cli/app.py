@@ -9,6 +9,7 @@ import click
 
 from mien.backends import BACKENDS
 from mien.errors import MienError
+from mien.extras import install_hint, missing_extra
 from mien.runtime import INFERENCE_PRECISIONS
 from mien.vision.detect import list_detectors
 
@@ -65,7 +66,8 @@ def cli(context: click.Context, debug: bool) -> None:
 
 
 def main() -> None:
-    """Entry point: run the command group, turning MienError into a one-line message."""
+    """Entry point: run the command group, turning MienError, and a missing optional package, into a
+    one-line message."""
     debug = "--debug" in sys.argv[1:]
     try:
         cli.main(standalone_mode=False)
@@ -80,6 +82,34 @@ def main() -> None:
             raise
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
+    except ModuleNotFoundError as err:
+        extra = missing_extra(err)
+        if debug or extra is None:
+            raise
+        click.echo(f"error: {install_hint(_command_line(sys.argv[1:]), extra)}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+
+
+RECOGNITION = ("predict", "video", "webcam", "serve", "batch")  # these need no PyTorch by default
+_PYTORCH_CHOICES = {"--backend": "torch", "--precision": "bf16", "--checkpoint": None}  # None: any value
+
+
+def _command_line(args: list[str]) -> str:
+    """The command that was run, as `mien explain`; for a recognition command with the options that
+    chose PyTorch, as `mien predict --backend torch`."""
+    words = [arg for arg in args if not arg.startswith("-")]
+    command = ["mien", *words[:1]]
+    if words[:1] and words[0] in RECOGNITION:
+        for option, value in _options(args):
+            if option in _PYTORCH_CHOICES and _PYTORCH_CHOICES[option] in (None, value):
+                command += [option, value]
+    return " ".join(command)
+
+
+def _options(args: list[str]) -> list[tuple[str, str]]:
+    """(option, value) pairs, written either as `--option value` or as `--option=value`."""
+    pairs = [tuple(arg.split("=", 1)) for arg in args if arg.startswith("--") and "=" in arg]
+    return pairs + [(arg, value) for arg, value in zip(args, args[1:]) if arg.startswith("--")]

@@ -19,7 +19,7 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
 from mien.errors import MienError
-from mien.explain import list_explainers
+from mien.extras import install_hint, missing_extra
 from mien.pipeline import Predictor
 from mien.render.heatmap import face_overlay
 from mien.render.plots import save_timeline
@@ -101,7 +101,7 @@ def create_app(predictor: Predictor, settings: WebSettings | None = None) -> Fas
 
     @app.get("/healthz")
     def healthz() -> Health:
-        return Health(status="ok", classes=shared.class_names, methods=list_explainers(),
+        return Health(status="ok", classes=shared.class_names, methods=_explainers(),
                       max_upload_bytes=settings.max_upload_bytes)  # fmt: skip
 
     @app.post("/api/predict")
@@ -119,6 +119,8 @@ def create_app(predictor: Predictor, settings: WebSettings | None = None) -> Fas
         target: Annotated[str | None, Form(description="A class to explain instead of the label.")] = None,
     ) -> ExplainResult:
         """Where the model looked for one face: a map over the aligned face, as a picture and as numbers."""
+        if not _explainers():
+            raise HTTPException(503, install_hint("explaining", "torch"))
         image = read_photo(file)
         explanation = shared.explain(image, method, target or None, face)
         return ExplainResult(
@@ -166,6 +168,17 @@ def create_app(predictor: Predictor, settings: WebSettings | None = None) -> Fas
 
 
 STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
+
+
+def _explainers() -> list[str]:
+    """The explanation methods; none where PyTorch is not installed (predictions need no PyTorch)."""
+    try:
+        from mien.explain import list_explainers
+    except ModuleNotFoundError as err:
+        if missing_extra(err) is None:
+            raise
+        return []
+    return list_explainers()
 
 
 def _png_data_url(image: np.ndarray) -> str:
