@@ -8,6 +8,7 @@ places the eyes more precisely. Neither downloads anything.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,9 +63,10 @@ class YuNetDetector:
     def __init__(self, **settings):
         self.settings = YuNetSettings(**settings)
         model = detector_file("yunet")
-        self._net = cv2.FaceDetectorYN.create(
-            str(model), "", (320, 320), self.settings.score_threshold, self.settings.nms_threshold, 5000
-        )
+        with _opencv_errors_only():  # OpenCV 5 warns that its new DNN engine ignores the target
+            self._net = cv2.FaceDetectorYN.create(
+                str(model), "", (320, 320), self.settings.score_threshold, self.settings.nms_threshold, 5000
+            )
 
     def detect(self, image: np.ndarray) -> list[Face]:
         height, width = image.shape[:2]
@@ -77,6 +79,17 @@ class YuNetDetector:
         faces = [] if rows is None else [_face_from_row(row / np.r_[[scale] * 14, 1.0]) for row in rows]
         faces = [f for f in faces if min(f.box.w, f.box.h) >= self.settings.min_face]
         return sorted(faces, key=lambda face: -face.score)
+
+
+@contextmanager
+def _opencv_errors_only():
+    logging = cv2.utils.logging
+    level = logging.getLogLevel()
+    logging.setLogLevel(logging.LOG_LEVEL_ERROR)
+    try:
+        yield
+    finally:
+        logging.setLogLevel(level)
 
 
 def _face_from_row(row: np.ndarray) -> Face:
