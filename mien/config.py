@@ -22,6 +22,9 @@ PRESET_DIR = Path(__file__).parent / "presets"
 class DataConfig:
     train_limit: int = 0  # use only N training images, a stratified subset (0 = all); for smoke tests
     eval_limit: int = 0  # evaluate on only N PublicTest images each epoch (0 = all)
+    # Choose on a stratified share of the Training faces instead of PublicTest, held out of training
+    # (0 = off): for comparing recipes where PublicTest is the split the figures are reported on.
+    holdout: float = 0.0
 
 
 @dataclass

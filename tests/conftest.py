@@ -12,6 +12,7 @@ from mien.data.fer2013 import CLASS_NAMES
 from mien.data.synthetic import write_csv, write_folder
 from mien.models.checkpoint import save_checkpoint
 from mien.models.registry import create_model
+from tests.ferplus_data import write_ferplus_folder
 
 SMALL_COUNTS = {"Training": 140, "PublicTest": 35, "PrivateTest": 35}
 TRAIN_COUNTS = {"Training": 700, "PublicTest": 140, "PrivateTest": 140}
@@ -55,6 +56,18 @@ def fer2013_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def ferplus_path() -> Path:
+    """The real FER+ in its own layout (FER2013Train/, FER2013Valid/)."""
+    return shared_folder("ferplus", "MIEN_FERPLUS", "FER2013Valid/label.csv")
+
+
+@pytest.fixture
+def ferplus_folder(tmp_path) -> Path:
+    """tests/ferplus_data.py's tiny FER+, in FER+'s own folders."""
+    return write_ferplus_folder(tmp_path / "ferplus")
+
+
+@pytest.fixture(scope="session")
 def photos_path() -> Path:
     """The labelled real photos (faces.json beside them)."""
     return shared_folder("photos", "MIEN_PHOTOS", "faces.json")
@@ -75,3 +88,54 @@ def untrained_checkpoint(tmp_path) -> Path:
         },
     )
     return path
+
+
+FERPLUS_CLASSES = ("angry", "contempt", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+
+
+@pytest.fixture(scope="session")
+def eight_class_weights(tmp_path_factory) -> Path:
+    """A weights folder: links to the shipped files, and an untrained 8-class vgg_s exported as the
+    shipped models are (fp32, which PyTorch reads too, and int8)."""
+    import numpy as np
+
+    from mien import catalogue
+    from mien.train.export import export_onnx
+
+    folder = tmp_path_factory.mktemp("weights")
+    for shipped in catalogue.WEIGHTS.iterdir():
+        (folder / shipped.name).symlink_to(shipped)
+    torch.manual_seed(1)
+    checkpoint = tmp_path_factory.mktemp("eight") / "eight.pt"
+    save_checkpoint(
+        checkpoint,
+        {
+            "model": {"name": "vgg_s", "args": {}},
+            "class_names": list(FERPLUS_CLASSES),
+            "preprocess": {"size": 48, "mean": 0.5, "std": 0.25},
+            "state_dict": create_model("vgg_s", num_classes=len(FERPLUS_CLASSES)).state_dict(),
+        },
+    )
+    export_onnx(checkpoint, folder / "eight_test.onnx")
+    faces = np.random.default_rng(0).integers(0, 256, (64, 48, 48), dtype=np.uint8)
+    export_onnx(checkpoint, folder / "eight_test.int8.onnx", faces)
+    return folder
+
+
+@pytest.fixture
+def ferplus_model(eight_class_weights, monkeypatch) -> str:
+    """The catalogue with "ferplus" (the 8-class model, fp32 and int8) and "ferplus_fp32" (the same,
+    fp32 only) beside the shipped models; returns "ferplus"."""
+    from mien import catalogue
+
+    both, fp32 = {"fp32": "eight_test.onnx", "int8": "eight_test.int8.onnx"}, {"fp32": "eight_test.onnx"}
+    added = (
+        catalogue.ShippedModel("ferplus", "8 classes (untrained)", both, FERPLUS_CLASSES),
+        catalogue.ShippedModel("ferplus_fp32", "8 classes, fp32 only (untrained)", fp32, FERPLUS_CLASSES),
+    )
+    names = {model.name for model in added}
+    kept = tuple(model for model in catalogue._SHIPPED if model.name not in names)
+    monkeypatch.setattr(catalogue, "_SHIPPED", kept + added)
+    monkeypatch.setattr(catalogue, "ALIASES", {k: v for k, v in catalogue.ALIASES.items() if k not in names})
+    monkeypatch.setattr(catalogue, "WEIGHTS", eight_class_weights)
+    return "ferplus"

@@ -15,14 +15,16 @@ from mien.runtime import PRECISIONS
 
 @cli.group()
 def data() -> None:
-    """Inspect FER2013 data."""
+    """Inspect FER2013 or FER+ data."""
 
 
 @data.command("check")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 def data_check(path: Path, as_json: bool) -> None:
-    """Count faces per split and class; list unreadable, wrong-size, blank and duplicate images."""
+    """Count faces per split and class; list unreadable, wrong-size, blank and duplicate images. On
+    FER+, the classes are the raters' majority, and the raters' agreement and the images they saw no
+    expression in are reported too."""
     from mien.data.cache import load_fer2013
     from mien.data.checks import check_faces, summarize_problems
 
@@ -30,15 +32,43 @@ def data_check(path: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    from mien.data.fer2013 import CLASS_NAMES
-
-    click.echo(f"{'split':<12}" + "".join(f"{name:>9}" for name in CLASS_NAMES) + f"{'total':>9}")
-    for split, counts in report["splits"].items():
-        cells = "".join(f"{counts['classes'][name]:>9}" for name in CLASS_NAMES)
-        click.echo(f"{split:<12}{cells}{counts['total']:>9}")
+    votes = report.get("votes")
+    splits = {split: counts for split, counts in report["splits"].items() if counts["total"] or not votes}
+    names = list(next(iter(splits.values()))["classes"])
+    columns = names + (["no majority"] if votes else []) + ["total"]
+    widths = [max(9, len(name) + 1) for name in columns]
+    if votes:
+        click.echo("FER+ majority labels (votes of 1 dropped, the winner has over half of the rest):")
+    click.echo(f"{'split':<12}" + "".join(f"{name:>{width}}" for name, width in zip(columns, widths)))
+    for split, counts in splits.items():
+        cells = [counts["classes"][name] for name in names] + ([counts["no_majority"]] if votes else [])
+        cells.append(counts["total"])
+        click.echo(f"{split:<12}" + "".join(f"{cell:>{width}}" for cell, width in zip(cells, widths)))
     click.echo(f"total: {report['total']} faces")
     for kind, count in summarize_problems(report).items():
         click.echo(f"{kind.replace('_', ' ')}: {count}")
+    if votes:
+        _echo_votes(votes)
+
+
+def _echo_votes(votes: dict, shown: int = 5) -> None:
+    """FER+'s raters' agreement as a text histogram, then the images they saw no expression in."""
+    click.echo("raters' agreement: the winning class's share of the votes left (over 0.5: a majority)")
+    bins = votes["winning_share"]
+    first = next((i for i, entry in enumerate(bins) if entry["count"]), len(bins))
+    widest = max(entry["count"] for entry in bins) or 1
+    for entry in bins[first:]:
+        bar = "#" * round(40 * entry["count"] / widest)
+        click.echo(f"  {entry['low']:.1f}-{entry['high']:.1f} {entry['count']:>8} {bar}".rstrip())
+    lists = {
+        "not a face (NF leads or ties for the lead)": votes["not_a_face"],
+        "unknown (unknown leads or ties for the lead)": votes["unknown"],
+        "no votes left once votes of 1 are dropped": votes["no_votes_left"],
+        "rows FER+ made no image of (no face)": votes["no_image"],
+    }
+    for title, files in lists.items():
+        more = f", ... ({len(files) - shown} more; --json lists all)" if len(files) > shown else ""
+        click.echo(f"{title}: {len(files)}" + (f": {', '.join(files[:shown])}{more}" if files else ""))
 
 
 @cli.command()
@@ -84,7 +114,9 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, npr
 @cli.command()
 @click.argument("checkpoints", nargs=-1, type=click.Path(path_type=Path))
 @data_option
-@click.option("--split", type=click.Choice(["public", "private"]), default="public", show_default=True)
+@click.option("--split", type=click.Choice(["public", "private"]), default="public", show_default=True,
+              help="public: PublicTest (FER+: FER2013Valid); private: PrivateTest (FER+: FER2013Test, "
+                   "where the copy has it).")  # fmt: skip
 @click.option("--tta", is_flag=True, help="Average predictions over flips and shifted crops.")
 @click.option("--ensemble", is_flag=True, help="Evaluate the shipped ensemble (instead of CHECKPOINTS).")
 @click.option(
@@ -105,7 +137,8 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, npr
 )
 def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, precision) -> None:
     """Accuracy, macro-F1, per-class precision/recall, confusion matrix and calibration of CHECKPOINTS
-    (default: the shipped model); several checkpoints are evaluated as an ensemble."""
+    (default: the shipped model); several checkpoints are evaluated as an ensemble. On FER+, the faces
+    with a majority label are scored, and the cross-entropy against the raters' votes is reported."""
     from mien.catalogue import member_files, model_file, resolve_model
     from mien.outputs import write_json
     from mien.render.plots import save_confusion_matrix, save_reliability_diagram
@@ -133,6 +166,15 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
         f"accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}, log loss "
         f"{report['log_loss']:.4f}, calibration error {report['expected_calibration_error']:.4f}"
     )
+    if report.get("vote_cross_entropy") is not None:
+        click.echo(
+            f"FER+: {report['without_majority']} faces without a majority label left out; cross-entropy "
+            f"against the raters' vote shares {report['vote_cross_entropy']:.4f} "
+            f"({report['vote_faces']} faces)"
+        )
+    if report["model_lacks"]:
+        lacking = ", ".join(report["model_lacks"])
+        click.echo(f"the model has no class {lacking}: it scores 0 there, so those faces count as wrong")
     click.echo(f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
     for name, row in report["per_class"].items():
         click.echo(

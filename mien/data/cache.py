@@ -14,6 +14,7 @@ import numpy as np
 
 from mien.atomic import atomic_path
 from mien.data.fer2013 import FaceSet, Skipped, read_csv, read_folder
+from mien.data.ferplus import is_ferplus, read_ferplus
 from mien.errors import MienError
 from mien.vision.io import image_files_under
 
@@ -26,10 +27,13 @@ def cache_dir() -> Path:
 
 
 def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
-    """Load FER2013 from a folder or a fer2013.csv, from the cache when the source is unchanged."""
+    """Load FER2013 from a folder or a fer2013.csv, from the cache when the source is unchanged; or
+    FER+ (its folders, or fer2013new.csv beside fer2013.csv), with each face's votes."""
     source = Path(source).expanduser()
     if not source.exists():
         raise MienError(f"data not found: {source} (give the FER2013 folder or fer2013.csv)")
+    if is_ferplus(source):
+        return read_ferplus(source)
     read = read_csv if source.is_file() else read_folder
     if not use_cache:
         return read(source)

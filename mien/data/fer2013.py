@@ -49,6 +49,10 @@ class FaceSet:
     splits: np.ndarray  # (N,) int8, index into SPLITS
     sources: np.ndarray  # (N,) str: file path relative to the root, or "fer2013.csv:LINE"
     skipped: tuple[Skipped, ...] = ()
+    class_names: tuple[str, ...] = CLASS_NAMES  # what the labels index
+    # FER+: each face's ten raters' votes, in FER+'s column order (mien.data.ferplus.VOTE_COLUMNS);
+    # the labels are then the majority (-1: none, or unknown, or not a face).
+    votes: np.ndarray | None = None  # (N, 10) int
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -56,8 +60,13 @@ class FaceSet:
     def select(self, split: str) -> FaceSet:
         """The faces of one split, by official name or alias (train, public, private)."""
         split_index = SPLITS.index(resolve_split(split))
-        keep = self.splits == split_index
-        return FaceSet(self.images[keep], self.labels[keep], self.splits[keep], self.sources[keep])
+        return self.take(np.flatnonzero(self.splits == split_index))
+
+    def take(self, keep: np.ndarray) -> FaceSet:
+        """The faces at indices (or where a mask is true) ``keep``, with everything that describes them."""
+        votes = None if self.votes is None else self.votes[keep]
+        return FaceSet(self.images[keep], self.labels[keep], self.splits[keep], self.sources[keep],
+                       class_names=self.class_names, votes=votes)  # fmt: skip
 
 
 def resolve_split(name: str) -> str:

@@ -1,5 +1,11 @@
-"""Evaluate one model (checkpoint or ONNX file) or an ensemble on a FER2013 split, with optional
-test-time augmentation."""
+"""Evaluate one model (checkpoint or ONNX file) or an ensemble on a split of FER2013 or FER+, with
+optional test-time augmentation.
+
+The model's classes are matched to the data's by name, so the seven-class FER2013 model is scored on
+FER+'s eight: the class it lacks (contempt) gets probability 0, and its faces count as wrong. On FER+
+the faces with a majority label are scored, and the probabilities are also compared with the
+raters' vote shares.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,12 @@ import numpy as np
 from mien.backends import load_classifier
 from mien.backends.ensemble import EnsembleClassifier
 from mien.data.cache import load_fer2013
-from mien.data.fer2013 import resolve_split
+from mien.data.fer2013 import FaceSet, resolve_split
+from mien.data.ferplus import FOLDERS, is_ferplus, trainable, vote_distributions
 from mien.errors import MienError
-from mien.train.metrics import classification_report, probability_report
+from mien.train.metrics import classification_report, probability_report, vote_cross_entropy
+
+FERPLUS_SPLITS = {official: folder for folder, official in FOLDERS.items()}  # PublicTest: FER2013Valid
 
 
 def ensemble_probabilities(
@@ -28,7 +37,8 @@ def evaluate(
     checkpoint_paths: list[Path], data_path: Path, split: str, tta: bool = False, precision: str = "auto"
 ) -> dict:
     """Accuracy, macro-F1, per-class precision/recall, confusion matrix, log loss and calibration
-    error on one split.
+    error on one split; on FER+, over the faces with a majority label, plus the cross-entropy
+    against the vote shares.
 
     The precision defaults to what `mien predict` uses on this machine, so the figures match it.
     """
@@ -36,15 +46,65 @@ def evaluate(
         raise MienError("give at least one checkpoint")
     faces = load_fer2013(data_path).select(split)
     if len(faces) == 0:
-        raise MienError(f"no {resolve_split(split)} images in {data_path}")
+        raise MienError(_no_faces(data_path, split))
     paths = [Path(p) for p in checkpoint_paths]
-    probs, class_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
-    report = classification_report(faces.labels, probs.argmax(axis=1), tuple(class_names))
-    report.update(probability_report(faces.labels, probs))
+    probs, model_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
+    probs, lacking = to_data_classes(probs, model_names, faces.class_names)  # (N, classes of the data)
+    scored = faces.labels >= 0  # FER+: a majority label; FER2013: every face
+    report = classification_report(faces.labels[scored], probs[scored].argmax(axis=1), faces.class_names)
+    report.update(probability_report(faces.labels[scored], probs[scored]))
+    if faces.votes is not None:
+        report.update(_vote_figures(faces, probs))
+    official = resolve_split(split)
     report.update(
-        split=resolve_split(split),
+        split=FERPLUS_SPLITS[official] if faces.votes is not None else official,
+        model_lacks=lacking,
         tta=tta,
         precision=precision_used,
         checkpoints=[str(p) for p in checkpoint_paths],
     )
     return report
+
+
+def to_data_classes(
+    probabilities: np.ndarray, model_names: list[str], data_names: tuple[str, ...]
+) -> tuple[np.ndarray, list[str]]:
+    """The model's (N, K) probabilities placed by class name into the data's class order, and the
+    data's classes the model lacks (probability 0). Classes the data lacks are dropped and the rest
+    rescaled to sum to 1, as if the model had been told the face shows one of the data's classes."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    model_names = list(model_names)
+    if model_names == list(data_names):
+        return probabilities, []
+    if not set(model_names) & set(data_names):
+        raise MienError(f"the model's classes ({', '.join(model_names)}) share none with the data's")
+    placed = np.zeros((len(probabilities), len(data_names)))  # (N, classes of the data)
+    lacking = []
+    for index, name in enumerate(data_names):
+        if name in model_names:
+            placed[:, index] = probabilities[:, model_names.index(name)]
+        else:
+            lacking.append(name)
+    return placed / placed.sum(axis=1, keepdims=True).clip(min=1e-12), lacking
+
+
+def _vote_figures(faces: FaceSet, probabilities: np.ndarray) -> dict:
+    """FER+: the faces left out of scoring, and the cross-entropy against the vote shares over the
+    faces training learns from (expression votes that unknown and not-a-face do not lead)."""
+    learnable = trainable(faces.votes)
+    shares = vote_distributions(faces.votes[learnable])
+    return {
+        "without_majority": int((faces.labels < 0).sum()),
+        "vote_cross_entropy": vote_cross_entropy(shares, probabilities[learnable]) if len(shares) else None,
+        "vote_faces": int(learnable.sum()),
+    }
+
+
+def _no_faces(data_path: Path, split: str) -> str:
+    official = resolve_split(split)
+    if official == "PrivateTest" and Path(data_path).is_dir() and is_ferplus(Path(data_path)):
+        return (
+            f"no FER+ test faces in {data_path}: they are the FER2013Test folder, absent here; "
+            "FER+ figures are reported on --split public (FER2013Valid)"
+        )
+    return f"no {official} images in {data_path}"

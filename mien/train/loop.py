@@ -55,7 +55,11 @@ def train_one_epoch(
     for index in progress:
         labels = data.labels[index]
         images = augment_batch(to_model_input(data.images[index], preprocess), augment, generator)
-        targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
+        if data.targets is not None:  # raters' vote shares, smoothed like one-hot targets
+            smoothing = settings.label_smoothing
+            targets = data.targets[index] * (1 - smoothing) + smoothing / data.num_classes
+        else:
+            targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
         if data.soft_labels is not None:  # they travel beside the targets, so mixup mixes them alike
             targets = torch.cat([targets, data.soft_labels[index]], dim=1)
         images, targets = mix_pairs(images, targets, augment, generator)

@@ -1,5 +1,5 @@
 """Classification metrics: accuracy, macro-F1 and per-class precision and recall from predictions;
-log loss and calibration error from probabilities."""
+log loss, calibration error and cross-entropy against target shares from probabilities."""
 
 from __future__ import annotations
 
@@ -70,3 +70,11 @@ def probability_report(true: np.ndarray, probabilities: np.ndarray, bins: int = 
         "expected_calibration_error": gaps / count,
         "reliability": table,
     }
+
+
+def vote_cross_entropy(shares: np.ndarray, probabilities: np.ndarray) -> float:
+    """Mean cross-entropy of (N, K) probabilities against (N, K) target shares (FER+'s vote
+    distributions): sum over classes of -share * log(probability), averaged over faces."""
+    shares = np.asarray(shares, dtype=np.float64)
+    log_probabilities = np.log(np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, None))
+    return float(-(shares * log_probabilities).sum(axis=1).mean())

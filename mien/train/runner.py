@@ -17,7 +17,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from mien.config import RunConfig
 from mien.data.cache import load_fer2013
-from mien.data.fer2013 import CLASS_NAMES, FaceSet
+from mien.data.fer2013 import FaceSet
 from mien.models.forward import predict_probabilities
 from mien.runtime import native_bf16
 from mien.train.distributed import Ranks, barrier, join, mean_over_ranks
@@ -88,7 +88,7 @@ def _evaluate(config: RunConfig, state: TrainingState, public_set: FaceSet, epoc
     probs = predict_probabilities(
         evaluated_model(state), public_set.images, config.preprocess, bf16=config.train.bf16
     )
-    report = classification_report(public_set.labels, probs.argmax(axis=1), CLASS_NAMES)
+    report = classification_report(public_set.labels, probs.argmax(axis=1), public_set.class_names)
     scores = probability_report(public_set.labels, probs)
     return {
         "epoch": epoch + 1,

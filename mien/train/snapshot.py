@@ -11,7 +11,6 @@ from torch import nn
 
 from mien.catalogue import resolve_model
 from mien.config import RunConfig, config_to_dict
-from mien.data.fer2013 import CLASS_NAMES
 from mien.errors import MienError
 from mien.models.checkpoint import fp32_weights, load_checkpoint
 
@@ -25,7 +24,7 @@ def training_checkpoint(
     """A self-describing checkpoint after ``epoch``, with all that resuming needs besides."""
     checkpoint = {
         "model": {"name": config.model.name, "args": dict(config.model.args)},
-        "class_names": list(CLASS_NAMES),
+        "class_names": list(state.class_names),
         "preprocess": config_to_dict(config)["preprocess"],
         "config": config_to_dict(config),
         "metrics": {
@@ -63,10 +62,31 @@ def restore(path: Path, state: TrainingState, verbose: bool = True) -> tuple[int
     return checkpoint["epoch"], checkpoint["metrics"]["best"]
 
 
-def load_start_weights(model: nn.Module, config: RunConfig, source: str) -> None:
-    """Start from a trained model's weights (fine-tuning), which must be this config's network."""
+def load_start_weights(
+    model: nn.Module, config: RunConfig, source: str, class_names: tuple[str, ...]
+) -> None:
+    """Start from a trained model's weights (fine-tuning), which must be this config's network.
+
+    When the run has other classes (FER+'s eight from FER2013's seven), the last layer's rows are
+    carried over by class name; a class the source does not know keeps its fresh initial weights."""
     checkpoint = load_checkpoint(resolve_model(source))
     wanted = {"name": config.model.name, "args": dict(config.model.args)}
     if checkpoint["model"] != wanted:
         raise MienError(f"train.init_from {source} holds {checkpoint['model']}, the run trains {wanted}")
-    model.load_state_dict(fp32_weights(checkpoint))
+    weights, old_names = fp32_weights(checkpoint), list(checkpoint["class_names"])
+    if old_names != list(class_names):
+        weights = _by_class_name(weights, model.state_dict(), old_names, list(class_names))
+    model.load_state_dict(weights)
+
+
+def _by_class_name(weights: dict, fresh: dict, old_names: list[str], new_names: list[str]) -> dict:
+    """The weights with each per-class tensor (the last layer's) rebuilt row by row for new_names."""
+    weights = dict(weights)
+    for name, tensor in weights.items():
+        if tensor.ndim and tensor.shape[0] == len(old_names) and fresh[name].shape[0] == len(new_names):
+            rows = fresh[name].clone()
+            for index, class_name in enumerate(new_names):
+                if class_name in old_names:
+                    rows[index] = tensor[old_names.index(class_name)]
+            weights[name] = rows
+    return weights

@@ -13,6 +13,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from mien.config import RunConfig, TrainConfig, config_to_dict
 from mien.data.fer2013 import CLASS_NAMES, FaceSet
+from mien.data.ferplus import vote_distributions
 from mien.data.loaders import class_weights
 from mien.errors import MienError
 from mien.models.registry import create_model
@@ -31,6 +32,7 @@ class EpochData:
     class_weights: torch.Tensor | None
     num_classes: int
     soft_labels: torch.Tensor | None = None  # (N, num_classes): the teachers' precomputed labels
+    targets: torch.Tensor | None = None  # (N, num_classes): raters' vote shares (FER+), else one-hot
 
 
 @dataclass
@@ -46,6 +48,7 @@ class TrainingState:
     steps_per_epoch: int
     teacher: TeacherEnsemble | None = None  # with train.teachers: the ensemble distilled from
     swa: AveragedModel | None = None  # with train.swa_from_epoch
+    class_names: tuple[str, ...] = CLASS_NAMES  # what the model's outputs mean, in order
     trained: nn.Module | None = None  # what the loop steps: the model, or its DistributedDataParallel
 
     def __post_init__(self) -> None:
@@ -56,7 +59,7 @@ class TrainingState:
 def build_state(config: RunConfig, train_set: FaceSet, device: torch.device, out_dir: Path) -> TrainingState:
     """A run's starting state; with precomputed teachers' labels, made (or read) in ``out_dir``."""
     settings = config.train
-    model = _start_model(config, device)
+    model = _start_model(config, device, train_set.class_names)
     ema, swa = _averages(model, settings)
     steps_per_epoch = len(train_set) // settings.batch_size
     if steps_per_epoch == 0:
@@ -66,7 +69,18 @@ def build_state(config: RunConfig, train_set: FaceSet, device: torch.device, out
     generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
     teacher = _teacher(config, data, device, out_dir / TEACHER_LABELS) if settings.teachers else None
     optimizer = make_optimizer(model, settings)
-    return TrainingState(model, optimizer, ema, generator, data, lr_for_step, steps_per_epoch, teacher, swa)
+    return TrainingState(
+        model,
+        optimizer,
+        ema,
+        generator,
+        data,
+        lr_for_step,
+        steps_per_epoch,
+        teacher,
+        swa,
+        train_set.class_names,
+    )
 
 
 def evaluated_model(state: TrainingState) -> nn.Module:
@@ -76,11 +90,11 @@ def evaluated_model(state: TrainingState) -> nn.Module:
     return state.ema.module if state.ema is not None else state.model
 
 
-def _start_model(config: RunConfig, device: torch.device) -> nn.Module:
+def _start_model(config: RunConfig, device: torch.device, class_names: tuple[str, ...]) -> nn.Module:
     torch.manual_seed(config.train.seed)  # before the model, so its initial weights are reproducible
-    model = create_model(config.model.name, num_classes=len(CLASS_NAMES), **config.model.args)
+    model = create_model(config.model.name, num_classes=len(class_names), **config.model.args)
     if config.train.init_from:
-        load_start_weights(model, config, config.train.init_from)
+        load_start_weights(model, config, config.train.init_from, class_names)
     model = model.to(device)
     if config.train.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -102,12 +116,15 @@ def _averages(model: nn.Module, settings: TrainConfig) -> tuple[AveragedModel | 
 
 
 def _epoch_data(train_set: FaceSet, settings: TrainConfig, device: torch.device) -> EpochData:
-    weights = class_weights(train_set.labels, len(CLASS_NAMES), settings.class_weighting)
+    classes = len(train_set.class_names)
+    weights = class_weights(train_set.labels, classes, settings.class_weighting)
+    targets = None if train_set.votes is None else torch.from_numpy(vote_distributions(train_set.votes))
     return EpochData(
         images=torch.from_numpy(train_set.images),  # stays on the CPU, where batches are augmented
         labels=torch.from_numpy(train_set.labels),
         class_weights=weights.to(device) if weights is not None else None,
-        num_classes=len(CLASS_NAMES),
+        num_classes=classes,
+        targets=targets,
     )
 
 

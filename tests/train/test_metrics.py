@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mien.train.metrics import classification_report, confusion_matrix, probability_report
+from mien.train.metrics import classification_report, confusion_matrix, probability_report, vote_cross_entropy
 
 
 def test_confusion_matrix_rows_are_true_classes():
@@ -47,3 +47,12 @@ def test_a_model_right_as_often_as_it_is_sure_has_no_calibration_error():
     probabilities = np.tile([0.8, 0.2], (10, 1))
     true = np.array([0] * 8 + [1] * 2)
     assert probability_report(true, probabilities)["expected_calibration_error"] == pytest.approx(0.0)
+
+
+def test_vote_cross_entropy_matches_a_hand_worked_example():
+    shares = np.array([[0.6, 0.4, 0.0], [0.0, 0.0, 1.0]])
+    probabilities = np.array([[0.5, 0.25, 0.25], [0.1, 0.1, 0.8]])
+    expected = (-(0.6 * np.log(0.5) + 0.4 * np.log(0.25)) - np.log(0.8)) / 2
+    assert vote_cross_entropy(shares, probabilities) == pytest.approx(expected)
+    # a class the votes name but the model gives 0 costs -log(1e-12) per unit of share
+    assert vote_cross_entropy(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])) == pytest.approx(-np.log(1e-12))
