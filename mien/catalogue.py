@@ -56,6 +56,7 @@ def _fer2013(
 
 DEFAULT_MODEL = "vgg_s_distilled_gen3_swa_calibrated"  # what mien answers with unless told otherwise
 ENSEMBLE = "ensemble"  # --ensemble; as a teacher, the word "shipped" names its members
+ALIASES = {"fer2013": DEFAULT_MODEL}  # short names: the model of each data set
 
 _SHIPPED = (
     ShippedModel(
@@ -117,11 +118,17 @@ def retired_models() -> list[RetiredModel]:
 
 
 def shipped_model(name: str) -> ShippedModel:
-    """A shipped model by name; an unknown name lists the valid ones."""
+    """A shipped model by name (or alias); an unknown name lists the valid ones."""
+    name = ALIASES.get(name, name)
     for model in _SHIPPED:
         if model.name == name:
             return model
-    raise MienError(f"no shipped model {name!r}; shipped: {', '.join(m.name for m in _SHIPPED)}")
+    raise MienError(f"no shipped model {name!r}; shipped: {', '.join(shipped_names())}")
+
+
+def shipped_names() -> list[str]:
+    """Every name a shipped model answers to: aliases first, then the catalogue's names."""
+    return [*ALIASES, *(model.name for model in _SHIPPED)]
 
 
 def model_file(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Path:
@@ -148,6 +155,7 @@ def resolve_model(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     if Path(text).suffix or "/" in text:
         return Path(text)
+    text = ALIASES.get(text, text)
     if any(model.name == text and model.files for model in _SHIPPED):
         return model_file(text)
     for retired in _RETIRED:

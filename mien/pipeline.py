@@ -13,10 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mien.backends import Classifier, load_classifier, onnxruntime_available
+from mien.backends import BACKENDS, Classifier, load_classifier, onnxruntime_available
 from mien.backends.cascade import CascadeClassifier
 from mien.backends.ensemble import EnsembleClassifier
-from mien.catalogue import DEFAULT_MODEL, member_files, model_file
+from mien.catalogue import DEFAULT_MODEL, ENSEMBLE, member_files, model_file, shipped_model
 from mien.errors import MienError
 from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
 from mien.vision.align import AlignedFace, align_face
@@ -25,15 +25,23 @@ from mien.vision.detect import Detector, create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
 
-SHIPPED_PRECISIONS = ("fp32", "int8")  # the default model ships as both ONNX exports
+SHIPPED_PRECISIONS = ("fp32", "int8")  # the ONNX exports a shipped model may have
 
 
 class Predictor:
     """A trained classifier with its class names and preprocessing, and a face detector."""
 
-    def __init__(self, classifier: Classifier, detector: str = "yunet", checkpoint: Path | None = None):
+    def __init__(
+        self,
+        classifier: Classifier,
+        detector: str = "yunet",
+        checkpoint: Path | None = None,
+        model_name: str | None = None,
+    ):
         self.classifier = classifier
         self.checkpoint = checkpoint  # the PyTorch checkpoint explanations use, if not the classifier's
+        # What results name the model by: its catalogue name, else its file's name.
+        self.model_name = model_name or (Path(checkpoint).name if checkpoint else "model")
         self.max_pixels = DEFAULT_MAX_PIXELS
         self.detector_name = detector  # built on first use: aligned inputs never need it
         self._detector: Detector | None = None
@@ -71,31 +79,38 @@ class Predictor:
     @classmethod
     def default(
         cls,
+        model: str = DEFAULT_MODEL,
         backend: str = "auto",
         tta: bool = False,
         precision: str = "auto",
         detector: str = "yunet",
         threads: int = 0,
-    ):
-        """The model that ships inside the package (no download): on ONNX Runtime where it is
-        installed (faster, and PyTorch is never imported), else on PyTorch. On ONNX Runtime the
-        default is the int8 model with the fp32 one re-answering its near-ties (CascadeClassifier):
-        fp32's labels at most of int8's speed."""
-        backend = _resolve_backend(backend, precision)
-        weights = model_file(DEFAULT_MODEL)  # fp32: what PyTorch and explanations rebuild the model from
+    ) -> Predictor:
+        """A model that ships inside the package (no download), by its catalogue name or alias:
+        the default model unless named. It runs on ONNX Runtime where that is installed (faster,
+        and PyTorch is never imported), else on PyTorch. On ONNX Runtime a model that ships an int8
+        export runs it with the fp32 one re-answering its near-ties (CascadeClassifier): fp32's
+        labels at most of int8's speed; a model without one runs its fp32 file."""
+        if model in BACKENDS:  # the first parameter was the backend before models had names
+            raise MienError(f"{model!r} is a backend, not a model: Predictor.default(backend={model!r})")
+        shipped = shipped_model(model)
+        if shipped.members:
+            return cls.ensemble(None, backend, tta, precision, detector)
+        name, backend = shipped.name, _resolve_backend(backend, precision)
+        weights = model_file(name)  # fp32: what PyTorch and explanations rebuild the model from
         if backend == "torch":
-            return cls(load_classifier(weights, tta, precision, threads, backend="torch"), detector, weights)
+            classifier = load_classifier(weights, tta, precision, threads, backend="torch")
+            return cls(classifier, detector, weights, name)
         if precision not in ("auto", *SHIPPED_PRECISIONS):
             raise MienError(
                 f"the shipped ONNX models run in {' or '.join(SHIPPED_PRECISIONS)}, not {precision}"
             )
-        if precision != "auto" or tta:  # with TTA an int8 first pass would save little: fp32 alone
-            chosen = model_file(DEFAULT_MODEL, "fp32" if precision == "auto" else precision)
-            return cls(load_classifier(chosen, tta, threads=threads), detector, weights)
-        fast, exact = (
-            load_classifier(model_file(DEFAULT_MODEL, p), threads=threads) for p in ("int8", "fp32")
-        )
-        return cls(CascadeClassifier(fast, exact), detector, weights)
+        # With TTA an int8 first pass would save little: fp32 alone.
+        if precision != "auto" or tta or "int8" not in shipped.files:
+            chosen = model_file(name, "fp32" if precision == "auto" else precision)
+            return cls(load_classifier(chosen, tta, threads=threads), detector, weights, name)
+        fast, exact = (load_classifier(model_file(name, p), threads=threads) for p in ("int8", "fp32"))
+        return cls(CascadeClassifier(fast, exact), detector, weights, name)
 
     @classmethod
     def ensemble(
@@ -109,14 +124,15 @@ class Predictor:
         """Several models whose probabilities are averaged: the given model files, or the ensemble
         that ships with mien. Explanations use the first given model that has PyTorch weights (the
         shipped default model for the shipped ensemble)."""
-        checkpoint = model_file(DEFAULT_MODEL)
+        checkpoint, name = model_file(DEFAULT_MODEL), ENSEMBLE
         if paths is None:
             paths, backend = member_files(), _resolve_backend(backend, precision)
         else:
             paths = [Path(p) for p in paths]
             checkpoint = next((p for p in paths if p.suffix.lower() != ".onnx"), paths[0] if paths else None)
+            name = "+".join(path.name for path in paths)
         members = [load_classifier(path, tta, precision, backend=backend) for path in paths]
-        return cls(EnsembleClassifier(members), detector, checkpoint)
+        return cls(EnsembleClassifier(members), detector, checkpoint, name)
 
     @property
     def class_names(self) -> list[str]:

@@ -38,3 +38,9 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
             handle.write(b"FRAME\n")
             handle.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())  # Y, then U, then V planes
     return path
+
+
+def face_grid(rows: int = 5, columns: int = 5) -> np.ndarray:
+    """An RGB group photo: the astronaut's face and shoulders tiled rows x columns (one face each)."""
+    tile = data.astronaut()[10:250, 120:340]  # (240, 220, 3): the face with a margin round it
+    return np.concatenate([np.concatenate([tile] * columns, axis=1)] * rows, axis=0)

@@ -55,7 +55,8 @@ def run_batch(
     files_per_call: int = 16,
     model: dict | None = None,
 ) -> dict:
-    """Recognise every input not yet in ``out``; returns counts of files, faces and errors."""
+    """Recognise every input not yet in ``out`` with the model ``model`` describes (see _predictor;
+    the default model when None); returns counts of files, faces and errors."""
     try:
         import ray
     except ImportError:
@@ -100,8 +101,10 @@ def run_batch(
 
 
 def _predictor(model: dict, threads: int = 0) -> Predictor:
-    checkpoint = model.get("checkpoint")
-    options = {key: value for key, value in model.items() if key != "checkpoint"}
+    """The predictor ``model`` describes: {"checkpoint": path}, {"model": a shipped model's name},
+    or {} for the default model, with any other Predictor options."""
+    options = dict(model)
+    checkpoint = options.pop("checkpoint", None)
     if checkpoint:
         return Predictor.from_checkpoint(checkpoint, **options, threads=threads)
     return Predictor.default(**options, threads=threads)

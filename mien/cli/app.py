@@ -8,23 +8,44 @@ from pathlib import Path
 import click
 
 from mien.backends import BACKENDS
+from mien.catalogue import DEFAULT_MODEL, ENSEMBLE, shipped_model, shipped_names
 from mien.errors import MienError
 from mien.extras import install_hint, missing_extra
 from mien.runtime import INFERENCE_PRECISIONS
 from mien.vision.detect import list_detectors
 
 
+def _shipped_name(context, parameter, name: str | None) -> str | None:
+    """A shipped model's name (aliases resolved); an unknown one is a one-line error listing them."""
+    return None if name is None else shipped_model(name).name
+
+
+def _complete_names(context, parameter, incomplete: str) -> list[str]:
+    return [name for name in shipped_names() if name.startswith(incomplete)]
+
+
+model_option = click.option(
+    "--model", callback=_shipped_name, shell_complete=_complete_names, metavar="NAME",
+    help=f"A shipped model by name: {', '.join(shipped_names())} (`mien models` describes them). "
+         f"Default: {DEFAULT_MODEL}.",
+)  # fmt: skip
+checkpoint_option = click.option(
+    "--checkpoint", type=click.Path(path_type=Path), help="Your own model instead of a shipped one."
+)
+
+
 def predictor_options(command):
     """The options every command that loads a model shares."""
     options = [
-        click.option("--checkpoint", type=click.Path(path_type=Path), help="Instead of the shipped model."),
+        model_option,
+        checkpoint_option,
         click.option("--tta", is_flag=True, help="Average over flips and shifted crops (slower)."),
         click.option("--ensemble", is_flag=True, help="Average the shipped ensemble's models (slower)."),
         click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
-                     help="auto: ONNX Runtime for the shipped model (faster; no PyTorch), else PyTorch."),
+                     help="auto: ONNX Runtime for shipped models (faster; no PyTorch), else PyTorch."),
         click.option("--precision", type=click.Choice(INFERENCE_PRECISIONS), default="auto",
-                     help="auto: the shipped model in int8 on ONNX Runtime; on PyTorch bf16 where the CPU "
-                          "has it in hardware, else fp32."),
+                     help="auto: on ONNX Runtime a shipped model's int8 export where it has one (fp32 "
+                          "re-answers near-ties); on PyTorch bf16 where the CPU has it, else fp32."),
         click.option("--detector", type=click.Choice(list_detectors()), default="yunet", show_default=True,
                      help="Face detector."),
     ]  # fmt: skip
@@ -42,9 +63,22 @@ data_option = click.option(
 )
 
 
-def load_predictor(checkpoint: Path | None, backend: str, ensemble: bool, **options):
+def check_model_choice(model: str | None, checkpoint: Path | None, ensemble: bool = False) -> None:
+    """--model, --checkpoint and --ensemble each choose the model: at most one of them."""
+    if model and checkpoint:
+        raise MienError("--model names a shipped model and --checkpoint gives your own: use one of them")
+    if model and ensemble:
+        raise MienError(f"--model and --ensemble: use one of them (--ensemble is --model {ENSEMBLE})")
+
+
+def load_predictor(
+    checkpoint: Path | None, backend: str, ensemble: bool, model: str | None = None, **options
+):
+    """The predictor the options chose: a shipped model by name (the default one unless named),
+    the shipped ensemble, or a checkpoint."""
     from mien.pipeline import Predictor
 
+    check_model_choice(model, checkpoint, ensemble)
     if ensemble:
         if checkpoint:
             raise MienError(
@@ -53,7 +87,7 @@ def load_predictor(checkpoint: Path | None, backend: str, ensemble: bool, **opti
         return Predictor.ensemble(None, backend, **options)
     if checkpoint:
         return Predictor.from_checkpoint(checkpoint, backend, **options)
-    return Predictor.default(backend, **options)
+    return Predictor.default(model or DEFAULT_MODEL, backend, **options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from mien.cli.app import cli
+from mien.cli.app import check_model_choice, checkpoint_option, cli, model_option
 
 
 @cli.command()
@@ -21,13 +21,15 @@ from mien.cli.app import cli
 )
 @click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
 @click.option("--actors", type=click.IntRange(min=1), help="Predictor actors; default: one per CPU.")
-@click.option("--checkpoint", type=click.Path(path_type=Path), help="Instead of the shipped model.")
-def batch(inputs, out, address, every, aligned, actors, checkpoint) -> None:
+@model_option
+@checkpoint_option
+def batch(inputs, out, address, every, aligned, actors, model, checkpoint) -> None:
     """Recognise faces in many images and videos on Ray Data: one row per face, written as it comes."""
     from mien.batch import run_batch
 
-    model = {"checkpoint": str(checkpoint)} if checkpoint else {}
-    summary = run_batch(inputs, out, every, aligned, address, actors, model=model)
+    check_model_choice(model, checkpoint)
+    chosen = {"checkpoint": str(checkpoint)} if checkpoint else {"model": model} if model else {}
+    summary = run_batch(inputs, out, every, aligned, address, actors, model=chosen)
     click.echo(
         f"{summary['files']} file(s) done ({summary['skipped']} already in {out}), "
         f"{summary['faces']} face(s), {summary['errors']} error(s)"

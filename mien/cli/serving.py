@@ -19,9 +19,11 @@ from mien.cli.app import cli, load_predictor, predictor_options
               help="Longer uploaded videos are refused.")  # fmt: skip
 @predictor_options
 def serve(host, port, max_upload_mb, max_video_seconds, **options) -> None:
-    """Start the web app: photos, videos and the live camera in the browser (API at /openapi.json)."""
+    """Start the web app: photos, videos and the live camera in the browser (API at /openapi.json).
+    The page offers every shipped model; the one chosen here answers by default."""
     import uvicorn
 
+    from mien.pipeline import Predictor
     from mien.web import WebSettings, create_app
 
     if not _is_loopback(host):
@@ -29,7 +31,8 @@ def serve(host, port, max_upload_mb, max_video_seconds, **options) -> None:
     settings = WebSettings(
         max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_video_seconds=max_video_seconds
     )
-    app = create_app(load_predictor(**options), settings)
+    shared = {key: options[key] for key in ("backend", "tta", "precision", "detector")}
+    app = create_app(load_predictor(**options), settings, lambda name: Predictor.default(name, **shared))
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

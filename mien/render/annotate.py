@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import zlib
+
 import cv2
 import numpy as np
 
 from mien.types import FacePrediction
 
-# One colour per class (RGB), used for boxes and bars.
+# One colour per class (RGB), used for boxes and bars; a model's other classes take one of OTHER_COLOURS.
 CLASS_COLOURS = {
     "angry": (220, 40, 40),
+    "contempt": (140, 90, 50),
     "disgust": (120, 160, 30),
     "fear": (150, 60, 200),
     "happy": (250, 200, 0),
@@ -17,7 +20,7 @@ CLASS_COLOURS = {
     "sad": (40, 110, 230),
     "surprise": (250, 120, 20),
 }
-DEFAULT_COLOUR = (0, 200, 0)
+OTHER_COLOURS = [(0, 200, 0), (0, 180, 180), (230, 80, 160), (120, 120, 250), (200, 170, 110)]
 
 
 def annotate(
@@ -28,7 +31,7 @@ def annotate(
     scale = max(0.7, min(canvas.shape[:2]) / 700)  # text and lines grow with the frame
     for index, prediction in enumerate(predictions):
         x, y, w, h = (round(v) for v in prediction.box.as_list())
-        colour = CLASS_COLOURS.get(prediction.label, DEFAULT_COLOUR)
+        colour = class_colour(prediction.label)
         thickness = max(1, round(2 * scale))
         cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
         label = _label_text(prediction)
@@ -37,6 +40,13 @@ def annotate(
         _text(canvas, label, (x, max(0, y - round(8 * scale))), scale, colour)
         _bars(canvas, prediction, (x, y + h + round(6 * scale)), max(w, round(120 * scale)), scale)
     return canvas
+
+
+def class_colour(name: str) -> tuple[int, int, int]:
+    """A class's colour: its own, or for a class without one a colour its name always picks."""
+    if name in CLASS_COLOURS:
+        return CLASS_COLOURS[name]
+    return OTHER_COLOURS[zlib.crc32(name.encode()) % len(OTHER_COLOURS)]
 
 
 def _label_text(prediction: FacePrediction) -> str:
@@ -54,7 +64,7 @@ def _bars(
     for name, probability in prediction.scores.items():
         if y + row > canvas.shape[0]:
             break
-        colour = CLASS_COLOURS.get(name, DEFAULT_COLOUR)
+        colour = class_colour(name)
         cv2.rectangle(canvas, (x, y), (x + width, y + row - 2), (30, 30, 30), -1)
         cv2.rectangle(canvas, (x, y), (x + round(width * probability), y + row - 2), colour, -1)
         _text(canvas, f"{name} {probability:.2f}", (x + 2, y + row - 4), scale * 0.8, (255, 255, 255))

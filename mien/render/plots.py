@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mien.atomic import atomic_path  # noqa: E402
+from mien.render.annotate import class_colour  # noqa: E402
 
 
 def save_training_curves(epochs: list[dict], path: Path) -> None:
@@ -85,7 +86,8 @@ def save_reliability_diagram(reliability: list[dict], path: Path, title: str) ->
 
 
 def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
-    """Each track's smoothed probability of every class over time, one panel per track."""
+    """Each track's smoothed probability of every class of the model over time, one panel per track;
+    each class in its colour on annotated frames."""
     tracks = sorted({row["track"] for row in rows})
     figure, axes = plt.subplots(
         max(1, len(tracks)), 1, figsize=(10, 2.4 * max(1, len(tracks))), squeeze=False
@@ -94,11 +96,14 @@ def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
         track_rows = [row for row in rows if row["track"] == track]
         times = [row["time"] for row in track_rows]
         for name in class_names:
-            axis.plot(times, [row["scores"][name] for row in track_rows], label=name)
+            colour = np.array(class_colour(name)) / 255
+            axis.plot(times, [row["scores"][name] for row in track_rows], label=name, color=colour)
         axis.set_ylim(0, 1)
         axis.set_ylabel(f"track {track}")
         axis.grid(alpha=0.3)
-    axes[0, 0].legend(ncol=len(class_names), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.35))
+    axes[0, 0].legend(
+        ncol=min(len(class_names), 8), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.35)
+    )
     axes[-1, 0].set_xlabel("time (s)")
     if not tracks:
         axes[0, 0].text(0.5, 0.5, "no faces found", ha="center", va="center", transform=axes[0, 0].transAxes)

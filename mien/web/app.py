@@ -1,15 +1,15 @@
 """create_app(predictor) -> the FastAPI app: the page, /healthz and the HTTP API.
 
 Uploads are checked by decoding them, never by their name or type; the server chooses every path
-it reads or writes; the model sits behind a lock, because its detector and the explainers' hooks
-are not meant to be shared between threads.
+it reads or writes; each model sits behind a lock (mien.web.models), and a request may name any of
+the server's models (the one it started with by default).
 """
 
 from __future__ import annotations
 
 import base64
 import shutil
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -23,44 +23,38 @@ from mien.extras import install_hint, missing_extra
 from mien.pipeline import Predictor
 from mien.render.heatmap import face_overlay
 from mien.render.plots import save_timeline
-from mien.types import Explanation, FacePrediction
 from mien.video import process_video, summarize_tracks, video_info
 from mien.vision.io import decode_image
 from mien.web.limits import BodyLimit, too_large_message
+from mien.web.models import ServedModels
 from mien.web.results import RESULT_FILES, VideoResults
-from mien.web.schemas import ExplainResult, Health, PredictResult, VideoResult
+from mien.web.schemas import ExplainResult, Health, ModelInfo, PredictResult, VideoResult
 from mien.web.settings import WebSettings
 
 PAGE = Path(__file__).parent / "static"
 Upload = Annotated[
     UploadFile, File(description="A photo (any format Pillow reads) or, for /api/video, a video.")
 ]
+ModelName = Annotated[
+    str | None, Form(description="One of /healthz's models; default: the one the server started with.")
+]
 
 
-class SharedPredictor:
-    """A Predictor behind a lock: one request at a time uses the model."""
-
-    def __init__(self, predictor: Predictor):
-        self._predictor = predictor
-        self._lock = threading.Lock()
-
-    @property
-    def class_names(self) -> list[str]:
-        return self._predictor.class_names
-
-    def predict(self, image: np.ndarray) -> list[FacePrediction]:
-        with self._lock:
-            return self._predictor.predict(image)
-
-    def explain(self, image: np.ndarray, method: str, target: str | None, face: int) -> Explanation:
-        with self._lock:
-            return self._predictor.explain(image, method, target, face=face)[0]
-
-
-def create_app(predictor: Predictor, settings: WebSettings | None = None) -> FastAPI:
-    """The web app over one predictor; settings bound what clients may send."""
+def create_app(
+    predictor: Predictor,
+    settings: WebSettings | None = None,
+    load_model: Callable[[str], Predictor] | None = None,
+) -> FastAPI:
+    """The web app over a predictor, which answers unless a request names another of the
+    catalogue's models; ``load_model`` builds those on first use (by default Predictor.default with
+    the predictor's detector). Settings bound what clients may send."""
     settings = settings or WebSettings()
-    shared = SharedPredictor(predictor)
+    if load_model is None:
+
+        def load_model(name: str) -> Predictor:
+            return Predictor.default(name, detector=predictor.detector_name)
+
+    models = ServedModels(predictor, load_model)
     results = VideoResults(settings.work_dir, settings.videos_kept)
     app = FastAPI(
         title="mien",
@@ -101,15 +95,19 @@ def create_app(predictor: Predictor, settings: WebSettings | None = None) -> Fas
 
     @app.get("/healthz")
     def healthz() -> Health:
-        return Health(status="ok", classes=shared.class_names, methods=_explainers(),
+        served = [ModelInfo(name=name, classes=models.classes(name), summary=models.summary(name))
+                  for name in models.names()]  # fmt: skip
+        return Health(status="ok", model=models.default, classes=models.classes(models.default),
+                      models=served, methods=_explainers(),
                       max_upload_bytes=settings.max_upload_bytes)  # fmt: skip
 
     @app.post("/api/predict")
-    def predict(file: Upload) -> PredictResult:
+    def predict(file: Upload, model: ModelName = None) -> PredictResult:
         """Every face in a photo: its box, landmarks and the probability of every expression."""
+        name = models.resolve(model)
         image = read_photo(file)
-        faces = [face.to_dict() for face in shared.predict(image)]
-        return PredictResult(width=image.shape[1], height=image.shape[0], faces=faces)
+        faces = [face.to_dict() for face in models.get(name).predict(image)]
+        return PredictResult(model=name, width=image.shape[1], height=image.shape[0], faces=faces)
 
     @app.post("/api/explain")
     def explain(
@@ -117,13 +115,16 @@ def create_app(predictor: Predictor, settings: WebSettings | None = None) -> Fas
         face: Annotated[int, Form(description="Which face, as numbered in /api/predict's list.")] = 0,
         method: Annotated[str, Form(description="One of /healthz's methods.")] = "saliency",
         target: Annotated[str | None, Form(description="A class to explain instead of the label.")] = None,
+        model: ModelName = None,
     ) -> ExplainResult:
         """Where the model looked for one face: a map over the aligned face, as a picture and as numbers."""
         if not _explainers():
             raise HTTPException(503, install_hint("explaining", "torch"))
+        name = models.resolve(model)
         image = read_photo(file)
-        explanation = shared.explain(image, method, target or None, face)
+        explanation = models.get(name).explain(image, method, target or None, face)
         return ExplainResult(
+            model=name,
             face=face,
             method=method,
             target=explanation.target,
@@ -133,8 +134,10 @@ def create_app(predictor: Predictor, settings: WebSettings | None = None) -> Fas
         )
 
     @app.post("/api/video")
-    def video(file: Upload) -> VideoResult:
+    def video(file: Upload, model: ModelName = None) -> VideoResult:
         """Track faces through a short video: the annotated video, a timeline plot and a CSV."""
+        chosen = models.resolve(model)
+        shared = models.get(chosen)
         data, name = read_upload(file)
         job, folder = results.new_job()
         source = folder / "upload"
@@ -154,7 +157,8 @@ def create_app(predictor: Predictor, settings: WebSettings | None = None) -> Fas
             source.unlink(missing_ok=True)
         files = {Path(n).stem: f"/api/videos/{job}/{n}" for n in RESULT_FILES}
         tracks = summarize_tracks(rows, shared.class_names)
-        return VideoResult(frames=info.frames, seconds=round(info.seconds, 2), tracks=tracks, files=files)
+        return VideoResult(model=chosen, frames=info.frames, seconds=round(info.seconds, 2), tracks=tracks,
+                           files=files)  # fmt: skip
 
     @app.get("/api/videos/{job}/{name}")
     def video_file(job: str, name: str) -> FileResponse:

@@ -5,9 +5,17 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class ModelInfo(BaseModel):
+    name: str
+    classes: list[str] = Field(description="Class names in the model's order.")
+    summary: str
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
-    classes: list[str] = Field(description="Class names in the model's order.")
+    model: str = Field(description="The model that answers when a request names none.")
+    classes: list[str] = Field(description="That model's class names, in its order.")
+    models: list[ModelInfo] = Field(description="Every model a request may name (the `model` field).")
     methods: list[str] = Field(description="Explanation methods /api/explain accepts.")
     max_upload_bytes: int
 
@@ -20,16 +28,18 @@ class FaceResult(BaseModel):
     )
     label: str = Field(description="The most probable expression.")
     compound: list[str] | None = Field(description="Two expressions shown about equally, when so.")
-    scores: dict[str, float] = Field(description="Probability of every class; they sum to 1.")
+    scores: dict[str, float] = Field(description="Probability of every class of the model, in its order.")
 
 
 class PredictResult(BaseModel):
+    model: str = Field(description="The model that answered.")
     width: int
     height: int
     faces: list[FaceResult] = Field(description="Every face found, in detection order.")
 
 
 class ExplainResult(BaseModel):
+    model: str = Field(description="The model explained.")
     face: int = Field(description="Index of the face explained, as in /api/predict's list.")
     method: str
     target: str = Field(description="The class explained (the face's label unless one was asked for).")
@@ -48,6 +58,7 @@ class Track(BaseModel):
 
 
 class VideoResult(BaseModel):
+    model: str = Field(description="The model that answered.")
     frames: int = Field(description="Frames read from the upload.")
     seconds: float
     tracks: list[Track]

@@ -3,6 +3,7 @@ served in-process with the shipped model. Skips where Chromium or Playwright is 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -11,10 +12,13 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from PIL import Image
 
+from mien.catalogue import DEFAULT_MODEL
 from mien.pipeline import Predictor
 from mien.web import create_app
-from tests.media import moving_face_frames, moving_face_video, write_y4m
+from tests.conftest import FERPLUS_CLASSES
+from tests.media import face_grid, moving_face_frames, moving_face_video, write_y4m
 
 pytestmark = pytest.mark.browser
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "astronaut.jpg"
@@ -24,12 +28,13 @@ QUIET = [  # this machine has no internet: Chromium must not try to reach Google
     "--no-first-run", "--disable-gpu", "--disable-quic",
 ]  # fmt: skip
 LABEL = re.compile(r"^(angry|disgust|fear|happy|neutral|sad|surprise) \d+%$")
+EXPLAINING = 30_000  # ms: a first explanation loads PyTorch and the model, and maps take seconds
 
 
-@pytest.fixture(scope="module")
-def server_url():
-    server = uvicorn.Server(uvicorn.Config(create_app(Predictor.default()), host="127.0.0.1", port=0,
-                                           log_level="warning"))  # fmt: skip
+@contextlib.contextmanager
+def serving(app):
+    """The app on a free port of this machine, in a thread; yields its URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -40,6 +45,12 @@ def server_url():
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    with serving(create_app(Predictor.default())) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +88,62 @@ def test_a_photo_shows_each_face_labelled_and_its_explanations(page):
     expect(page.locator(".face-card .bar")).to_have_count(7)
     page.locator("#photo-boxes .face-box").first.click()
     maps = page.locator("#explain-maps img")
-    expect(maps).to_have_count(3)
-    expect(page.locator("#explain-maps figcaption").first).to_have_text(re.compile(r"^\w+: happy \(\d+%\)$"))
+    expect(maps).to_have_count(3, timeout=EXPLAINING)
+    caption = page.locator("#explain-maps figcaption").first
+    expect(caption).to_have_text(re.compile(r"^\w+: happy \(\d+%\)$"), timeout=EXPLAINING)
+
+
+def test_with_many_faces_the_explanation_shows_beside_the_face_clicked(page, tmp_path):
+    from playwright.sync_api import expect
+
+    group = tmp_path / "group.jpg"
+    Image.fromarray(face_grid(5, 5)).save(group)
+    page.set_input_files("#photo-input", group)
+    cards = page.locator(".face-card")
+    expect(cards).to_have_count(25)
+    panel, title = page.locator("#explain-panel"), page.locator("#explain-title")
+    maps = page.locator("#explain-maps img")
+    cards.nth(22).click()  # far down the list
+    expect(title).to_have_text(re.compile(r"^Face 23: why \w+\?$"))
+    expect(maps).to_have_count(3, timeout=EXPLAINING)  # the panel at its full size
+    expect(panel).to_be_in_viewport(ratio=1)
+    expect(cards.nth(22)).to_be_in_viewport()
+    page.locator("#photo-boxes .face-box").nth(19).click()  # on the photo: the list brings its card
+    expect(title).to_have_text(re.compile(r"^Face 20: "))
+    expect(maps).to_have_count(3, timeout=30_000)
+    expect(panel).to_be_in_viewport(ratio=1)
+    expect(cards.nth(19)).to_be_in_viewport()
+    expect(page.locator(".face-card.selected")).to_have_attribute("data-face", "19")
+
+
+def test_the_model_chosen_on_the_page_answers(page):
+    from playwright.sync_api import expect
+
+    page.set_input_files("#photo-input", EXAMPLE)
+    expect(page.locator("#photo-summary")).to_contain_text(f"model {DEFAULT_MODEL}")
+    page.select_option("#model-select", "vgg_s_distilled_gen3")  # the photo is asked again
+    expect(page.locator("#photo-summary")).to_contain_text("model vgg_s_distilled_gen3")
+    expect(page.locator("#photo-boxes .face-label")).to_have_count(1)
+
+
+def test_bars_and_explanations_follow_the_model_classes(browser, ferplus_model):
+    from playwright.sync_api import expect
+
+    with serving(create_app(Predictor.default(ferplus_model))) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(url)
+        expect(page.locator("#model-select")).to_have_value("ferplus")
+        page.set_input_files("#photo-input", EXAMPLE)
+        expect(page.locator(".face-card .bar")).to_have_count(8)
+        page.locator(".face-card").first.click()
+        options = page.locator("#explain-target option")
+        expect(options).to_have_text(list(FERPLUS_CLASSES))
+        page.select_option("#explain-target", "contempt")
+        caption = page.locator("#explain-maps figcaption").first
+        expect(caption).to_have_text(re.compile(r"^\w+: contempt \(\d+%\)$"), timeout=EXPLAINING)
+        context.close()
 
 
 def test_a_file_that_is_not_a_photo_gets_the_reason(page, tmp_path):

@@ -5,7 +5,7 @@ const $ = (id) => document.getElementById(id);
 const DEFAULT_METHODS = ["saliency", "occlusion", "xrai"]; // fast and sharp on mien's models
 const CAMERA_WIDTH = 480; // frames are sent at most this wide: faster, and plenty for a webcam face
 const CAMERA_REQUESTS = 2; // in flight at once, so the network and the model overlap
-let server = { classes: [], methods: [] };
+let server = { model: "", models: [], classes: [], methods: [] };
 let serverReady = Promise.resolve(); // becomes connect(): what /healthz said, before any explanation
 
 function element(tag, className, text) {
@@ -26,6 +26,8 @@ async function postFile(url, blob, name, fields = {}) {
 }
 
 const percent = (value) => `${(100 * value).toFixed(0)}%`;
+// The model chosen on the page, as a form field; none until /healthz answered (the server's default).
+const modelField = () => ($("model-select").value ? { model: $("model-select").value } : {});
 
 function faceBoxes(container, result, onClick) {
   container.replaceChildren();
@@ -47,6 +49,7 @@ function faceBoxes(container, result, onClick) {
 const photo = { file: null, result: null };
 
 async function showPhoto(file) {
+  await serverReady;
   photo.file = file;
   $("photo-error").textContent = "";
   $("photo-summary").textContent = "Looking for faces…";
@@ -54,7 +57,7 @@ async function showPhoto(file) {
   $("face-list").replaceChildren();
   $("photo-boxes").replaceChildren();
   try {
-    photo.result = await postFile("/api/predict", file, file.name);
+    photo.result = await postFile("/api/predict", file, file.name, modelField());
   } catch (err) {
     $("photo-summary").textContent = "";
     $("photo-stage").hidden = true;
@@ -65,8 +68,9 @@ async function showPhoto(file) {
   $("photo-image").src = url;
   $("photo-stage").hidden = false;
   const count = photo.result.faces.length;
-  $("photo-summary").textContent = count ? `${count} face${count > 1 ? "s" : ""}: click one to see why.`
-    : "No face found in this photo.";
+  const model = `model ${photo.result.model}`;
+  $("photo-summary").textContent = count ? `${count} face${count > 1 ? "s" : ""} (${model}): click one to see why.`
+    : `No face found in this photo (${model}).`;
   faceBoxes($("photo-boxes"), photo.result, explainFace);
   photo.result.faces.forEach((face, index) => $("face-list").append(faceCard(face, index)));
 }
@@ -98,27 +102,40 @@ async function explainFace(index) {
   photo.face = index;
   $("explain-title").textContent = `Face ${index + 1}: why ${face.label}?`;
   const target = $("explain-target");
-  target.replaceChildren(...server.classes.map((name) => element("option", "", name)));
+  // The classes of the model that answered, in its order: its scores name every one.
+  target.replaceChildren(...Object.keys(face.scores).map((name) => element("option", "", name)));
   target.value = face.label;
   $("explain-maps").replaceChildren();
   $("explain-panel").hidden = false;
   DEFAULT_METHODS.filter((m) => server.methods.includes(m)).forEach((m) => addMap(m));
 }
 
+// The explanation sits above the list of faces, which scrolls on its own beside the photo: once the
+// panel has its size (each map keeps its place while it is computed), bring the chosen face's card
+// into the list's view.
+function showChosenCard() {
+  const card = document.querySelector(`.face-card[data-face="${photo.face}"]`);
+  if (card) card.scrollIntoView({ block: "nearest" });
+}
+
 async function addMap(method) {
   const figure = element("figure");
+  const space = element("div", "map-space");
   const caption = element("figcaption", "", `${method}: computing…`);
-  figure.append(caption);
+  figure.append(space, caption);
   $("explain-maps").append(figure);
+  showChosenCard();
   try {
-    const fields = { face: photo.face, method, target: $("explain-target").value };
+    const fields = { face: photo.face, method, target: $("explain-target").value, model: photo.result.model };
     const result = await postFile("/api/explain", photo.file, photo.file.name, fields);
     const image = element("img");
     image.src = result.image;
     image.alt = `${method} map`;
-    figure.prepend(image);
+    space.replaceWith(image);
     caption.textContent = `${method}: ${result.target} (${percent(result.score)})`;
+    figure.title = `${caption.textContent}, model ${result.model}`;
   } catch (err) {
+    space.remove();
     caption.textContent = `${method}: ${err.message}`;
     caption.className = "error";
   }
@@ -130,13 +147,13 @@ async function processVideo(file) {
   $("video-results").hidden = true;
   $("video-status").textContent = "Processing… this takes about as long as the video plays.";
   try {
-    const result = await postFile("/api/video", file, file.name);
+    const result = await postFile("/api/video", file, file.name, modelField());
     $("video-result").src = result.files.annotated;
     $("video-timeline").src = result.files.timeline;
     $("video-csv").href = result.files.faces;
     $("video-tracks").replaceChildren(...result.tracks.map((t) => element("li", "",
       `Track ${t.track}: ${t.frames} frames, ${t.start.toFixed(1)}–${t.end.toFixed(1)} s, mostly ${t.dominant}`)));
-    $("video-status").textContent = `${result.frames} frames, ${result.tracks.length} face track(s).`;
+    $("video-status").textContent = `${result.frames} frames, ${result.tracks.length} face track(s) (model ${result.model}).`;
     $("video-results").hidden = false;
   } catch (err) {
     $("video-status").textContent = "";
@@ -203,7 +220,7 @@ async function labelFrames() {
   while (camera.running) {
     try {
       await newFrame(video);
-      const result = await postFile("/api/predict", await grabFrame(video), "frame.jpg");
+      const result = await postFile("/api/predict", await grabFrame(video), "frame.jpg", modelField());
       if (!camera.running) break;
       faceBoxes($("camera-boxes"), result);
       const now = performance.now();
@@ -228,10 +245,17 @@ function showPanel(id) {
 async function connect() {
   try {
     server = await (await fetch("/healthz")).json();
-    $("server-status").textContent = `ready: ${server.classes.length} expressions`;
+    $("server-status").textContent = `ready: ${server.models.length} model(s)`;
   } catch (err) {
     $("server-status").textContent = "the server does not answer";
   }
+  $("model-select").replaceChildren(...server.models.map((model) => {
+    const option = element("option", "", `${model.name} (${model.classes.length} classes)`);
+    option.value = model.name;
+    option.title = model.summary;
+    return option;
+  }));
+  $("model-select").value = server.model;
   $("explain-methods").replaceChildren(...server.methods.map((method) => {
     const button = element("button", "", method);
     button.addEventListener("click", () => addMap(method));
@@ -243,6 +267,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => showPanel(tab.dataset.panel)));
   $("photo-input").addEventListener("change", (e) => e.target.files[0] && showPhoto(e.target.files[0]));
   $("video-input").addEventListener("change", (e) => e.target.files[0] && processVideo(e.target.files[0]));
+  $("model-select").addEventListener("change", () => photo.file && showPhoto(photo.file));
   $("explain-target").addEventListener("change", () => {
     $("explain-maps").replaceChildren();
     DEFAULT_METHODS.filter((m) => server.methods.includes(m)).forEach((m) => addMap(m));
