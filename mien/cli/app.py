@@ -59,7 +59,7 @@ data_option = click.option(
     "data_path",
     required=True,
     type=click.Path(path_type=Path),
-    help="FER2013 folder or fer2013.csv.",
+    help="FER2013 (its folder or fer2013.csv) or FER+ (its folders or fer2013new.csv).",
 )
 
 
