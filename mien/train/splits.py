@@ -31,9 +31,9 @@ def training_splits(faces: FaceSet, limits: DataConfig, seed: int) -> tuple[Face
     for index in np.flatnonzero(np.bincount(train_set.labels, minlength=len(names)) == 0):
         print(f"warning: no Training images of class {names[index]!r}", file=sys.stderr)
     keep = stratified_subset(train_set.labels, limits.train_limit, seed)
-    train_set = take(train_set, keep)
+    train_set = train_set.take(keep)
     keep = stratified_subset(public_set.labels, limits.eval_limit, seed)
-    return train_set, take(public_set, keep)
+    return train_set, public_set.take(keep)
 
 
 def _hold_out(train_set: FaceSet, share: float, seed: int) -> tuple[FaceSet, FaceSet]:
@@ -41,17 +41,8 @@ def _hold_out(train_set: FaceSet, share: float, seed: int) -> tuple[FaceSet, Fac
     votes, only faces with a majority are held out, scored by it as PublicTest would be."""
     if not 0 < share < 1:
         raise MienError(f"data.holdout is a share of the Training faces between 0 and 1, not {share}")
-    scored = np.flatnonzero(train_set.labels >= 0)
-    if train_set.votes is not None:
-        scored = np.flatnonzero(majority_labels(train_set.votes) >= 0)
-    held = scored[stratified_subset(train_set.labels[scored], round(share * len(scored)), seed + 1)]
+    scoring = train_set.labels if train_set.votes is None else majority_labels(train_set.votes)
+    scored = np.flatnonzero(scoring >= 0)
+    held = scored[stratified_subset(scoring[scored], round(share * len(scored)), seed + 1)]
     rest = np.setdiff1d(np.arange(len(train_set)), held)
-    chosen = train_set.take(held)
-    if chosen.votes is not None:
-        chosen = replace(chosen, labels=majority_labels(chosen.votes))
-    return train_set.take(rest), chosen
-
-
-def take(faces: FaceSet, keep: np.ndarray) -> FaceSet:
-    """The faces at indices ``keep``."""
-    return faces.take(keep)
+    return train_set.take(rest), replace(train_set.take(held), labels=scoring[held])
