@@ -25,6 +25,10 @@ class DataConfig:
     # Choose on a stratified share of the Training faces instead of PublicTest, held out of training
     # (0 = off): for comparing recipes where PublicTest is the split the figures are reported on.
     holdout: float = 0.0
+    # FER+: a FER2013 copy (folder or fer2013.csv) whose single labels join the votes, each face
+    # paired with its FER2013 twin by pixels (fer2013new.csv data has them already); see
+    # train.fer2013_label_weight.
+    fer2013_labels_from: str = ""
 
 
 @dataclass
@@ -64,6 +68,8 @@ class TrainConfig:
     warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to lr * final_lr_fraction
     final_lr_fraction: float = 0.001
     label_smoothing: float = 0.1
+    # FER+: the share of each face's target given to its single FER2013 label (the rest to the votes)
+    fer2013_label_weight: float = 0.0
     class_weighting: str = "none"  # none | sqrt | inverse: loss weights from class frequencies
     sampler: str = "uniform"  # uniform | balanced: draw each class equally often
     grad_clip: float = 5.0  # max gradient norm; 0 = off

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mien.data.fer2013 import CLASS_NAMES
+from mien.data.fer2013 import CLASS_NAMES, CSV_CODE_TO_NAME
 from mien.data.ferplus import FOLDERS, VOTE_COLUMNS
 from mien.data.synthetic import draw_face
 
@@ -51,12 +51,28 @@ FACES = [
 FOLDER_OF_SPLIT = {split: folder for folder, split in FOLDERS.items()}
 
 
-def face_image(index: int) -> np.ndarray:
-    """The (48, 48) grey face of FACES[index]: a cartoon of its majority (neutral where FER+ has none
-    of mien's seven FER2013 classes)."""
+def fer2013_label(index: int) -> str:
+    """The single FER2013 label of FACES[index]: its majority, neutral where FER+ has none of
+    FER2013's seven classes."""
     name = FACES[index][3]
-    label = CLASS_NAMES.index(name) if name in CLASS_NAMES else CLASS_NAMES.index("neutral")
-    return draw_face(label, np.random.default_rng(index))
+    return name if name in CLASS_NAMES else "neutral"
+
+
+def face_image(index: int) -> np.ndarray:
+    """The (48, 48) grey face of FACES[index]: a cartoon of its FER2013 label."""
+    return draw_face(CLASS_NAMES.index(fer2013_label(index)), np.random.default_rng(index))
+
+
+def write_fer2013_twin(root: Path) -> Path:
+    """FER2013's folder layout holding the same faces as FER+ (those with an image), as JPEGs under
+    other names and in another order, each in the folder of its FER2013 label."""
+    for index in reversed(range(len(FACES))):
+        split, name, _, _ = FACES[index]
+        if name:
+            folder = root / "train" / fer2013_label(index)
+            folder.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(folder / f"{split}_{9000 - index}.jpg"), face_image(index))
+    return root
 
 
 def write_ferplus_folder(root: Path) -> Path:
@@ -85,7 +101,7 @@ def write_ferplus_csv(folder: Path) -> Path:
         faces.writerow(["emotion", "pixels", "Usage"])
         votes.writerow(["Usage", "Image name", *VOTE_COLUMNS])
         for index, (split, name, counts, _) in enumerate(FACES):
-            # FER+ ignores fer2013.csv's own label
-            faces.writerow([0, " ".join(map(str, face_image(index).ravel())), split])
+            code = CSV_CODE_TO_NAME.index(fer2013_label(index))
+            faces.writerow([code, " ".join(map(str, face_image(index).ravel())), split])
             votes.writerow([split, name, *counts])
     return folder / "fer2013new.csv"

@@ -9,11 +9,14 @@ from click.testing import CliRunner
 
 from mien.backends import load_classifier
 from mien.cli import cli
+from mien.config import DataConfig
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.ferplus import FERPLUS_CLASSES
 from mien.models.checkpoint import load_checkpoint, save_checkpoint
 from mien.models.registry import create_model
+from mien.train.splits import training_splits
+from tests.ferplus_data import write_fer2013_twin
 
 
 def run(*args):
@@ -123,3 +126,40 @@ def test_train_one_epoch_on_ferplus_then_from_the_seven_class_model(
         for index, name in enumerate(FERPLUS_CLASSES):
             expected = source[key][CLASS_NAMES.index(name)] if name in CLASS_NAMES else fresh[key][index]
             torch.testing.assert_close(tuned[key][index], expected)
+
+
+def test_train_with_fer2013_labels_in_the_targets_and_evaluate_on_the_held_out_faces(
+    ferplus_folder, tmp_path
+):
+    twin = write_fer2013_twin(tmp_path / "fer2013")
+    fast = settings("train.epochs=1", "train.batch_size=4", "train.bf16=false", "train.seed=2")
+    held = settings("data.holdout=0.3", f"data.fer2013_labels_from={twin}", "train.fer2013_label_weight=0.5")
+    result = run(
+        "train", "--data", ferplus_folder, "--model", "vgg_s", "--out", tmp_path / "run", *fast, *held
+    )
+    assert result.exit_code == 0, result.output
+    checkpoint = tmp_path / "run" / "last.pt"
+
+    out = tmp_path / "eval"
+    args = ["--split", "holdout", "--precision", "fp32", "--out", out, "--json"]
+    result = run("evaluate", checkpoint, "--data", ferplus_folder, *args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    _, chosen = training_splits(load_fer2013(ferplus_folder), DataConfig(holdout=0.3), seed=2)
+    classifier = load_classifier(checkpoint, precision="fp32")
+    predicted = classifier.probabilities(chosen.images).argmax(axis=1)
+    assert report["split"] == "held-out Training faces" and report["count"] == len(chosen) > 0
+    assert report["accuracy"] == float((predicted == chosen.labels).mean())
+
+    # a model whose run held nothing out has no held-out faces to score
+    result = run("train", "--data", ferplus_folder, "--model", "vgg_s", "--out", tmp_path / "all", *fast)
+    result = run("evaluate", tmp_path / "all" / "last.pt", "--data", ferplus_folder, "--split", "holdout")
+    assert result.exit_code != 0 and "held no Training faces out" in str(result.exception)
+
+
+def test_fer2013_label_weight_needs_the_fer2013_labels(ferplus_folder, tmp_path):
+    fast = settings(
+        "train.epochs=1", "train.batch_size=4", "train.bf16=false", "train.fer2013_label_weight=0.5"
+    )
+    result = run("train", "--data", ferplus_folder, "--model", "vgg_s", "--out", tmp_path / "run", *fast)
+    assert result.exit_code != 0 and "data.fer2013_labels_from" in str(result.exception)

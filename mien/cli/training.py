@@ -114,9 +114,11 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, npr
 @cli.command()
 @click.argument("checkpoints", nargs=-1, type=click.Path(path_type=Path))
 @data_option
-@click.option("--split", type=click.Choice(["public", "private"]), default="public", show_default=True,
+@click.option("--split", type=click.Choice(["public", "private", "holdout"]), default="public",
+              show_default=True,
               help="public: PublicTest (FER+: FER2013Valid); private: PrivateTest (FER+: FER2013Test, "
-                   "where the copy has it).")  # fmt: skip
+                   "where the copy has it); holdout: the Training faces the checkpoints' run held out "
+                   "(data.holdout), to choose on.")  # fmt: skip
 @click.option("--tta", is_flag=True, help="Average predictions over flips and shifted crops.")
 @click.option("--ensemble", is_flag=True, help="Evaluate the shipped ensemble (instead of CHECKPOINTS).")
 @click.option(

@@ -1,7 +1,9 @@
-"""Decode FER2013 once: keep the decoded arrays in a cache that is rebuilt when the source changes.
+"""Decode FER2013 and FER+ once: keep the decoded arrays in a cache that is rebuilt when the source
+changes.
 
 The cache key is a fingerprint of the source (every file's relative path, size and modification
-time, or the CSV's), so adding, removing or editing an image makes a new cache entry.
+time, or the CSV's; FER+'s label.csv files and the fer2013.csv beside fer2013new.csv too), so
+adding, removing or editing an image or a vote makes a new cache entry.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from mien.data.ferplus import is_ferplus, read_ferplus
 from mien.errors import MienError
 from mien.vision.io import image_files_under
 
-CACHE_FORMAT = "mien-fer2013-cache/1"
+CACHE_FORMAT = "mien-fer2013-cache/2"  # 2: FER+ too (class names, votes, FER2013 labels)
 
 
 def cache_dir() -> Path:
@@ -32,9 +34,7 @@ def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
     source = Path(source).expanduser()
     if not source.exists():
         raise MienError(f"data not found: {source} (give the FER2013 folder or fer2013.csv)")
-    if is_ferplus(source):
-        return read_ferplus(source)
-    read = read_csv if source.is_file() else read_folder
+    read = read_ferplus if is_ferplus(source) else read_csv if source.is_file() else read_folder
     if not use_cache:
         return read(source)
     # One entry per source: <digest of the path>-<fingerprint of the content>.
@@ -55,18 +55,29 @@ def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
 def fingerprint(source: Path) -> str:
     """A digest that changes whenever any file of the source changes."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\n{source.resolve()}\n".encode())
-    files = [source] if source.is_file() else image_files_under(source)
-    for path in files:
+    for path in _files_behind(source):
         stat = path.stat()
-        name = path.relative_to(source) if path != source else ""
+        name = path.relative_to(source.parent if source.is_file() else source)
         digest.update(f"{name}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:20]
+
+
+def _files_behind(source: Path) -> list[Path]:
+    """Every file whose content the decoded faces depend on."""
+    if source.is_file():
+        pixels = source.with_name("fer2013.csv")
+        return [source, pixels] if is_ferplus(source) and pixels.is_file() else [source]
+    labels = sorted(source.glob("*/label.csv")) if is_ferplus(source) else []
+    return [*image_files_under(source), *labels]
 
 
 def _read_cache(path: Path) -> FaceSet:
     with np.load(path, allow_pickle=False) as cached:
         skipped = tuple(Skipped(s, r) for s, r in zip(cached["skipped_sources"], cached["skipped_reasons"]))
-        return FaceSet(cached["images"], cached["labels"], cached["splits"], cached["sources"], skipped)
+        optional = {name: cached[name] for name in ("votes", "fer2013_labels") if name in cached}
+        class_names = tuple(str(name) for name in cached["class_names"])
+        return FaceSet(cached["images"], cached["labels"], cached["splits"], cached["sources"], skipped,
+                       class_names=class_names, **optional)  # fmt: skip
 
 
 def _write_cache(path: Path, faces: FaceSet) -> None:
@@ -79,4 +90,10 @@ def _write_cache(path: Path, faces: FaceSet) -> None:
             sources=faces.sources,
             skipped_sources=np.array([s.source for s in faces.skipped], dtype=str),
             skipped_reasons=np.array([s.reason for s in faces.skipped], dtype=str),
+            class_names=np.array(faces.class_names, dtype=str),
+            **{
+                name: value
+                for name in ("votes", "fer2013_labels")
+                if (value := getattr(faces, name)) is not None
+            },
         )

@@ -53,6 +53,9 @@ class FaceSet:
     # FER+: each face's ten raters' votes, in FER+'s column order (mien.data.ferplus.VOTE_COLUMNS);
     # the labels are then the majority (-1: none, or unknown, or not a face).
     votes: np.ndarray | None = None  # (N, 10) int
+    # FER+: each face's single FER2013 label, an index into class_names (-1: not known); see
+    # mien.data.pairing.
+    fer2013_labels: np.ndarray | None = None  # (N,) int64
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -65,8 +68,9 @@ class FaceSet:
     def take(self, keep: np.ndarray) -> FaceSet:
         """The faces at indices (or where a mask is true) ``keep``, with everything that describes them."""
         votes = None if self.votes is None else self.votes[keep]
+        fer2013_labels = None if self.fer2013_labels is None else self.fer2013_labels[keep]
         return FaceSet(self.images[keep], self.labels[keep], self.splits[keep], self.sources[keep],
-                       class_names=self.class_names, votes=votes)  # fmt: skip
+                       class_names=self.class_names, votes=votes, fer2013_labels=fer2013_labels)  # fmt: skip
 
 
 def resolve_split(name: str) -> str:

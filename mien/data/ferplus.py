@@ -15,6 +15,7 @@ left out of training and scoring.
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,12 @@ def read_ferplus_csv(path: Path) -> FaceSet:
             if row["Usage"] not in SPLITS:
                 problem = problem or f"Usage {row['Usage']!r} is not one of {', '.join(SPLITS)}"
             rows.append((source, row["Usage"], votes, image, problem))
-    return _face_set(rows)
+    ferplus = _face_set(rows)
+    # Each row's own FER2013 label, named as FER+ names it: fer2013.csv's row on the same line.
+    label_of_line = {int(source.rsplit(":", 1)[1]): FERPLUS_CLASSES.index(faces.class_names[label])
+                     for source, label in zip(faces.sources, faces.labels)}  # fmt: skip
+    lines = [int(source.rsplit(":", 1)[1]) for source in ferplus.sources]
+    return replace(ferplus, fer2013_labels=np.array([label_of_line[line] for line in lines], dtype=np.int64))
 
 
 def _read_rows(labels: Path) -> list[list[str]]:

@@ -15,12 +15,16 @@ import numpy as np
 
 from mien.backends import load_classifier
 from mien.backends.ensemble import EnsembleClassifier
+from mien.config import DataConfig
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import FaceSet, resolve_split
 from mien.data.ferplus import FOLDERS, is_ferplus, trainable, vote_distributions
 from mien.errors import MienError
+from mien.models.checkpoint import load_checkpoint
 from mien.train.metrics import classification_report, probability_report, vote_cross_entropy
+from mien.train.splits import training_splits
 
+HOLDOUT = "holdout"  # the Training faces a run held out to choose on (data.holdout)
 FERPLUS_SPLITS = {official: folder for folder, official in FOLDERS.items()}  # PublicTest: FER2013Valid
 
 
@@ -44,10 +48,10 @@ def evaluate(
     """
     if not checkpoint_paths:
         raise MienError("give at least one checkpoint")
-    faces = load_fer2013(data_path).select(split)
+    paths = [Path(p) for p in checkpoint_paths]
+    faces = _held_out_faces(paths, data_path) if split == HOLDOUT else load_fer2013(data_path).select(split)
     if len(faces) == 0:
         raise MienError(_no_faces(data_path, split))
-    paths = [Path(p) for p in checkpoint_paths]
     probs, model_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
     probs, lacking = to_data_classes(probs, model_names, faces.class_names)  # (N, classes of the data)
     scored = faces.labels >= 0  # FER+: a majority label; FER2013: every face
@@ -55,9 +59,8 @@ def evaluate(
     report.update(probability_report(faces.labels[scored], probs[scored]))
     if faces.votes is not None:
         report.update(_vote_figures(faces, probs))
-    official = resolve_split(split)
     report.update(
-        split=FERPLUS_SPLITS[official] if faces.votes is not None else official,
+        split=_split_name(split, faces),
         model_lacks=lacking,
         tta=tta,
         precision=precision_used,
@@ -86,6 +89,31 @@ def to_data_classes(
         else:
             lacking.append(name)
     return placed / placed.sum(axis=1, keepdims=True).clip(min=1e-12), lacking
+
+
+def _held_out_faces(paths: list[Path], data_path: Path) -> FaceSet:
+    """The Training faces the models' run held out of training (data.holdout, drawn with its seed);
+    every model must come from runs that held out the same faces."""
+    drawn = set()
+    for path in paths:
+        config = load_checkpoint(path).get("config", {})
+        drawn.add((config.get("data", {}).get("holdout", 0.0), config.get("train", {}).get("seed")))
+    if len(drawn) > 1:
+        raise MienError(f"the models held out different faces (share, seed): {sorted(drawn)}")
+    ((share, seed),) = drawn
+    if not share:
+        raise MienError(
+            f"{paths[0]} held no Training faces out (data.holdout); --split holdout needs such a run"
+        )
+    _, held = training_splits(load_fer2013(data_path), DataConfig(holdout=share), seed)
+    return held
+
+
+def _split_name(split: str, faces: FaceSet) -> str:
+    if split == HOLDOUT:
+        return "held-out Training faces"
+    official = resolve_split(split)
+    return FERPLUS_SPLITS[official] if faces.votes is not None else official
 
 
 def _vote_figures(faces: FaceSet, probabilities: np.ndarray) -> dict:

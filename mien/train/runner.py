@@ -18,6 +18,7 @@ from torch.nn.parallel import DistributedDataParallel
 from mien.config import RunConfig
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import FaceSet
+from mien.data.pairing import with_fer2013_labels
 from mien.models.forward import predict_probabilities
 from mien.runtime import native_bf16
 from mien.train.distributed import Ranks, barrier, join, mean_over_ranks
@@ -37,7 +38,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     out_dir = Path(out_dir)
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
-    train_set, public_set = training_splits(load_fer2013(data_path), config.data, config.train.seed)
+    train_set, public_set = training_splits(_faces(data_path, config), config.data, config.train.seed)
 
     ranks = join(config.train.device)  # one process, or one rank of `mien train --nproc N` / torchrun
     config = _with_fast_precision(config, ranks.device)
@@ -81,6 +82,14 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
         )
         barrier(ranks)
     return best if ranks.main else {}
+
+
+def _faces(data_path: str | Path, config: RunConfig) -> FaceSet:
+    """The data, with FER2013's single labels paired in when asked for."""
+    faces = load_fer2013(data_path)
+    if config.data.fer2013_labels_from and faces.fer2013_labels is None:
+        faces = with_fer2013_labels(faces, load_fer2013(config.data.fer2013_labels_from))
+    return faces
 
 
 def _evaluate(config: RunConfig, state: TrainingState, public_set: FaceSet, epoch: int) -> dict:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -67,7 +68,9 @@ def build_state(config: RunConfig, train_set: FaceSet, device: torch.device, out
     lr_for_step = lr_schedule(settings, steps_per_epoch)
     data = _epoch_data(train_set, settings, device)
     generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
-    teacher = _teacher(config, data, device, out_dir / TEACHER_LABELS) if settings.teachers else None
+    teacher = None
+    if settings.teachers:
+        teacher = _teacher(config, data, device, out_dir / TEACHER_LABELS, train_set.class_names)
     optimizer = make_optimizer(model, settings)
     return TrainingState(
         model,
@@ -118,7 +121,7 @@ def _averages(model: nn.Module, settings: TrainConfig) -> tuple[AveragedModel | 
 def _epoch_data(train_set: FaceSet, settings: TrainConfig, device: torch.device) -> EpochData:
     classes = len(train_set.class_names)
     weights = class_weights(train_set.labels, classes, settings.class_weighting)
-    targets = None if train_set.votes is None else torch.from_numpy(vote_distributions(train_set.votes))
+    targets = None if train_set.votes is None else torch.from_numpy(_vote_targets(train_set, settings))
     return EpochData(
         images=torch.from_numpy(train_set.images),  # stays on the CPU, where batches are augmented
         labels=torch.from_numpy(train_set.labels),
@@ -128,12 +131,35 @@ def _epoch_data(train_set: FaceSet, settings: TrainConfig, device: torch.device)
     )
 
 
-def _teacher(config: RunConfig, data: EpochData, device: torch.device, cache: Path) -> TeacherEnsemble | None:
+def _vote_targets(train_set: FaceSet, settings: TrainConfig) -> np.ndarray:
+    """FER+ targets: the vote shares, with train.fer2013_label_weight of each paired face's target
+    moved to its single FER2013 label."""
+    targets = vote_distributions(train_set.votes)
+    weight = settings.fer2013_label_weight
+    if weight == 0:
+        return targets
+    if not 0 < weight <= 1:
+        raise MienError(f"train.fer2013_label_weight is a share between 0 and 1, not {weight}")
+    if train_set.fer2013_labels is None:
+        raise MienError(
+            "train.fer2013_label_weight needs each face's FER2013 label: set data.fer2013_labels_from "
+            "to a FER2013 folder or fer2013.csv (or train on fer2013new.csv, which has them)"
+        )
+    paired = np.flatnonzero(train_set.fer2013_labels >= 0)
+    labels = np.zeros_like(targets[paired])
+    labels[np.arange(len(paired)), train_set.fer2013_labels[paired]] = 1
+    targets[paired] = (1 - weight) * targets[paired] + weight * labels
+    return targets
+
+
+def _teacher(
+    config: RunConfig, data: EpochData, device: torch.device, cache: Path, class_names: tuple[str, ...]
+) -> TeacherEnsemble | None:
     """The teachers for live labels; with precomputed labels, none: their labels go into ``data``."""
     settings = config.train
     preprocess = config_to_dict(config)["preprocess"]
     teacher = TeacherEnsemble.from_checkpoints(
-        settings.teachers, preprocess, settings.distill_temperature, settings.bf16, device
+        settings.teachers, preprocess, settings.distill_temperature, settings.bf16, device, class_names
     )
     if settings.distill_labels == "precomputed":
         data.soft_labels = precomputed_soft_labels(teacher, data.images, preprocess, cache)
