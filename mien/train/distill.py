@@ -4,7 +4,9 @@ hard ones.
 
     loss = (1 - alpha) * CE(student, labels) + alpha * T^2 * CE(softmax(student / T), teacher_T)
 
-where teacher_T is the teachers' mean of softmax(logits / T). The teachers stay in eval mode.
+where teacher_T is the teachers' mean of softmax(logits / T). The teachers stay in eval mode. A
+teacher may know more classes than the student (the eight-class FER+ model teaching a seven-class
+FER2013 one): its logits for the student's classes, matched by name, are the ones softened.
 
 With precomputed labels the teachers label each training face and its mirror image once, before
 training, and the run reuses them every epoch (``precomputed_soft_labels``).
@@ -38,6 +40,7 @@ class TeacherEnsemble:
         bf16: bool = True,
         device: torch.device | None = None,
         sources: list[str] = (),
+        columns: list[list[int] | None] | None = None,
     ):
         if not models:
             raise MienError("distillation needs at least one teacher")
@@ -49,6 +52,8 @@ class TeacherEnsemble:
         self.bf16 = bf16
         self.device = device
         self.sources = list(sources)  # where the teachers came from, to recognise their labels later
+        # for each model, its outputs in the student's class order (None: already in it)
+        self.columns = list(columns) if columns is not None else [None] * len(self.models)
 
     @classmethod
     def from_checkpoints(
@@ -58,9 +63,11 @@ class TeacherEnsemble:
         temperature: float,
         bf16: bool = True,
         device: torch.device | None = None,
+        class_names: tuple[str, ...] | None = None,
     ) -> TeacherEnsemble:
-        """Load each teacher; its preprocessing must match the student's, or its labels are wrong."""
-        models, sources = [], []
+        """Load each teacher; its preprocessing must match the student's, or its labels are wrong, and
+        it must know each of the student's ``class_names`` (by name; default: the teacher's own)."""
+        models, sources, columns = [], [], []
         for path in resolve_teachers(paths):
             checkpoint = load_checkpoint(path)
             if checkpoint["preprocess"] != preprocess:
@@ -70,13 +77,15 @@ class TeacherEnsemble:
                 )
             models.append(model_from_checkpoint(checkpoint))
             sources.append(describe_source(path))
-        return cls(models, temperature, bf16, device, sources)
+            columns.append(_student_columns(path, list(checkpoint["class_names"]), class_names))
+        return cls(models, temperature, bf16, device, sources, columns)
 
     @torch.no_grad()  # not inference_mode: the labels take part in the student's autograd graph
     def soft_labels(self, images: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            probs = [F.softmax(m(images).float() / self.temperature, dim=1) for m in self.models]
-        return torch.stack(probs).mean(dim=0)
+            logits = [m(images).float() for m in self.models]
+        logits = [out if cols is None else out[:, cols] for out, cols in zip(logits, self.columns)]
+        return torch.stack([F.softmax(out / self.temperature, dim=1) for out in logits]).mean(dim=0)
 
     def label_faces(self, faces: torch.Tensor, preprocess: dict, batch_size: int = 512) -> torch.Tensor:
         """Soft labels for (N, H, W) uint8 faces, each the mean over the face and its mirror image
@@ -89,6 +98,16 @@ class TeacherEnsemble:
             mirrored = images.flip(-1).contiguous(memory_format=torch.channels_last)
             labels.append(((self.soft_labels(images) + self.soft_labels(mirrored)) / 2).cpu())
         return torch.cat(labels)
+
+
+def _student_columns(path: Path, teacher_names: list[str], student_names: tuple[str, ...] | None):
+    """Where each of the student's classes is among the teacher's outputs; None when in order."""
+    if student_names is None or list(student_names) == teacher_names:
+        return None
+    missing = [name for name in student_names if name not in teacher_names]
+    if missing:
+        raise MienError(f"teacher {path} has no class {', '.join(missing)}: it cannot teach this model")
+    return [teacher_names.index(name) for name in student_names]
 
 
 def precomputed_soft_labels(

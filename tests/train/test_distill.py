@@ -6,9 +6,12 @@ import torch.nn.functional as F
 
 from mien.catalogue import ENSEMBLE, resolve_teachers, shipped_model
 from mien.config import config_to_dict, load_config
+from mien.data.fer2013 import CLASS_NAMES
+from mien.data.ferplus import FERPLUS_CLASSES
 from mien.data.loaders import to_model_input
 from mien.errors import MienError
-from mien.models.checkpoint import load_checkpoint
+from mien.models.checkpoint import load_checkpoint, save_checkpoint
+from mien.models.registry import create_model
 from mien.train.distill import (
     TeacherEnsemble,
     distillation_loss,
@@ -17,6 +20,7 @@ from mien.train.distill import (
 from mien.train.evaluate import evaluate
 from mien.train.runner import TEACHER_LABELS, fit
 
+PREPROCESS = {"size": 48, "mean": 0.5, "std": 0.25}
 FAST = ["train.batch_size=64", "train.lr=0.05", "train.warmup_epochs=0.5", "train.bf16=false"]
 
 
@@ -106,3 +110,29 @@ def test_shipped_names_the_shipped_ensemble_and_a_name_a_shipped_model():
     assert paths[-2].is_file() and paths[-1] == Path("other.pt")
     assert load_config(None, ["train.teachers=shipped"]).train.teachers == ["shipped"]
     assert load_config(None, ['train.teachers=["a.pt", "b.pt"]']).train.teachers == ["a.pt", "b.pt"]
+
+
+def eight_class_teacher(path: Path, seed: int = 1) -> Path:
+    torch.manual_seed(seed)
+    save_checkpoint(path, {
+        "model": {"name": "vgg_s", "args": {}},
+        "class_names": list(FERPLUS_CLASSES),
+        "preprocess": PREPROCESS,
+        "state_dict": create_model("vgg_s", num_classes=8).state_dict(),
+    })  # fmt: skip
+    return path
+
+
+def test_an_eight_class_teacher_teaches_a_seven_class_student_by_class_name(tmp_path):
+    path = eight_class_teacher(tmp_path / "ferplus.pt")
+    teacher = TeacherEnsemble.from_checkpoints([path], PREPROCESS, 2.0, bf16=False, class_names=CLASS_NAMES)
+    images = torch.randn(4, 1, 48, 48)
+    with torch.no_grad():
+        logits = teacher.models[0](images)
+    by_name = logits[:, [FERPLUS_CLASSES.index(name) for name in CLASS_NAMES]]  # contempt left out
+    torch.testing.assert_close(teacher.soft_labels(images), torch.softmax(by_name / 2.0, dim=1))
+
+    with pytest.raises(MienError, match="has no class joy: it cannot teach"):
+        TeacherEnsemble.from_checkpoints(
+            [tmp_path / "ferplus.pt"], PREPROCESS, 2.0, class_names=("contempt", "joy")
+        )
