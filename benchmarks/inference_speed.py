@@ -1,6 +1,6 @@
 """Classifier speed on 48x48 face crops, every backend and precision in one run, median of repeats.
 
-    .venv/bin/python benchmarks/inference_speed.py [--batch 256] [--repeats 7]
+    .venv/bin/python benchmarks/inference_speed.py [--model NAME] [--batch 256] [--repeats 7]
 
 Times each classifier's `probabilities` (scaling + forward + softmax) one face at a time and in
 batches, on FER2013 PublicTest faces (../shared/fer2013 or $MIEN_FER2013; synthetic faces without
@@ -21,25 +21,29 @@ import numpy as np
 
 from mien.backends import load_classifier
 from mien.backends.cascade import CascadeClassifier
-from mien.catalogue import model_file
+from mien.catalogue import DEFAULT_MODEL, model_file
 from mien.data.synthetic import make_faces
 from mien.runtime import native_bf16
 
 FER2013 = Path(os.environ.get("MIEN_FER2013", Path(__file__).resolve().parents[2] / "shared" / "fer2013"))
 
 TARGET_FACES_PER_SECOND = 3000  # batched, on this 2-core machine
-CLASSIFIERS = [  # (name, model file, precision, backend)
-    ("torch fp32", model_file(), "fp32", "torch"),
-    ("torch bf16", model_file(), "bf16", "torch"),
-    ("onnx fp32", model_file(), "auto", "onnx"),
-    ("onnx int8", model_file(precision="int8"), "auto", "onnx"),
-    ("onnx int8+fp32 cascade (the default)", None, None, "onnx"),
-]
+
+
+def classifiers(model: str) -> list[tuple]:
+    """(name, model file, precision, backend) of each way to run a shipped model; the cascade last."""
+    return [
+        ("torch fp32", model_file(model), "fp32", "torch"),
+        ("torch bf16", model_file(model), "bf16", "torch"),
+        ("onnx fp32", model_file(model), "auto", "onnx"),
+        ("onnx int8", model_file(model, "int8"), "auto", "onnx"),
+        ("onnx int8+fp32 cascade (the default)", model, None, "onnx"),
+    ]
 
 
 def classifier_for(path, precision, backend):
-    if path is None:
-        return CascadeClassifier(load_classifier(model_file(precision="int8")), load_classifier(model_file()))
+    if precision is None:  # the cascade of the model named by path
+        return CascadeClassifier(load_classifier(model_file(path, "int8")), load_classifier(model_file(path)))
     return load_classifier(path, precision=precision, backend=backend)
 
 
@@ -63,12 +67,14 @@ def faces_per_second(classifier, crops: np.ndarray, batch: int, repeats: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="A shipped model with an int8 file.")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     crops = real_faces(args.batch)
     rows = []
-    for name, path, precision, backend in CLASSIFIERS:
+    print(f"model: {args.model}")
+    for name, path, precision, backend in classifiers(args.model):
         if precision == "bf16" and not native_bf16():
             print(f"{name}: skipped, this CPU has no bf16 in hardware (emulated, it is many times slower)")
             continue
