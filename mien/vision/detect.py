@@ -70,10 +70,13 @@ class YuNetDetector:
 
     def detect(self, image: np.ndarray) -> list[Face]:
         height, width = image.shape[:2]
+        if min(height, width) < self.settings.min_face:  # a thin or tiny image holds no face it reports
+            return []
         scale = min(1.0, self.settings.max_side / max(height, width))
         bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         if scale < 1.0:
-            bgr = cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))  # a thin side stays a pixel
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
         self._net.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, rows = self._net.detect(bgr)
         faces = [] if rows is None else [_face_from_row(row / np.r_[[scale] * 14, 1.0]) for row in rows]
@@ -121,6 +124,8 @@ class RetinaFaceDetector:
     def detect(self, image: np.ndarray) -> list[Face]:
         import retinaface
 
+        if min(image.shape[:2]) < self.min_face:  # a thin or tiny image holds no face it reports
+            return []
         found = retinaface.detect_faces(np.ascontiguousarray(image), score_threshold=self.score_threshold)
         faces = [_retinaface_face(face) for face in found if min(face.width, face.height) >= self.min_face]
         return sorted(faces, key=lambda face: -face.score)

@@ -34,6 +34,13 @@ def test_no_faces_in_a_blank_image_and_boxes_follow_a_shrunk_image(name, astrona
     assert face.box.x == pytest.approx(3 * 180, abs=20) and face.box.w == pytest.approx(3 * 90, abs=20)
 
 
+@pytest.mark.parametrize("name", list_detectors())
+@pytest.mark.parametrize("shape", [(1, 20000), (20000, 1), (30, 20000), (1, 1), (23, 40)])
+def test_a_thin_or_tiny_image_is_an_image_without_faces(name, shape):
+    # 20000 x 1 once shrank to a zero-pixel side for detection and crashed OpenCV's resize
+    assert create_detector(name).detect(np.full((*shape, 3), 127, np.uint8)) == []
+
+
 def test_unknown_detector_lists_the_valid_ones():
     with pytest.raises(MienError, match="unknown detector 'haar'; valid: retinaface, yunet"):
         create_detector("haar")
