@@ -9,9 +9,7 @@ import click
 
 from mien.cli.app import cli
 
-# Accuracy columns: FER2013's own labels on its test splits, and the FER+ raters' majority on
-# FER2013Valid (the PublicTest faces).
-SPLITS = ("PublicTest", "PublicTest TTA", "PrivateTest", "PrivateTest TTA", "FER+ Valid", "FER+ Valid TTA")
+SPLITS = ("PublicTest", "PublicTest TTA", "PrivateTest", "PrivateTest TTA")
 
 
 @cli.command()
@@ -19,8 +17,7 @@ SPLITS = ("PublicTest", "PublicTest TTA", "PrivateTest", "PrivateTest TTA", "FER
 @click.option("--networks", is_flag=True, help="List the registered networks one can train instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
 def models(retired: bool, networks: bool, as_json: bool) -> None:
-    """The models that ship with mien: name, classes, files and accuracy on FER2013's test splits and
-    against the FER+ raters' majority."""
+    """The models that ship with mien: name, classes, files and accuracy on FER2013's test splits."""
     from mien.catalogue import DEFAULT_MODEL, WEIGHTS, retired_models, shipped_model, shipped_models
 
     if networks:
@@ -33,7 +30,7 @@ def models(retired: bool, networks: bool, as_json: bool) -> None:
         click.echo(json.dumps(entries, indent=2))
         return
     width = max(len(m.name) for m in [*shipped, *old]) + 12
-    click.echo(f"{'model':<{width}}{'classes':>8}{'MB':>7}" + "".join(f"{split:>16}" for split in SPLITS))
+    click.echo(f"{'model':<{width}}{'classes':>8}{'MB':>7}" + "".join(f"{split:>17}" for split in SPLITS))
     for model in shipped:
         files = [
             WEIGHTS / file
@@ -53,7 +50,7 @@ def models(retired: bool, networks: bool, as_json: bool) -> None:
 
 
 def _figures(figures: dict[str, float]) -> str:
-    return "".join(f"{f'{figures[split]:.2f}%' if split in figures else '-':>16}" for split in SPLITS)
+    return "".join(f"{f'{figures[split]:.2f}%' if split in figures else '-':>17}" for split in SPLITS)
 
 
 def _list_networks() -> None:
