@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +27,13 @@ def read_frames(path: str | Path | int, every: int = 1) -> Iterator[Frame]:
     if not capture.isOpened():
         kind = "camera" if isinstance(path, int) else "video"
         raise MienError(f"{path}: not a readable {kind}")
-    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+    fps = _fps(capture)
     index = 0
     try:
         while True:
             ok, bgr = capture.read()
             if not ok or bgr is None:
-                total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+                total = _announced_frames(capture)
                 if 0 < index < total - 1:
                     print(
                         f"warning: {path}: frame {index} of {total} is unreadable; stopped there",
@@ -49,7 +50,7 @@ def read_frames(path: str | Path | int, every: int = 1) -> Iterator[Frame]:
 @dataclass(frozen=True)
 class VideoInfo:
     fps: float
-    frames: int  # as the container announces it (0 when it does not say)
+    frames: int  # counted (up to just past a limit), or as the container announces it (0: unknown)
     width: int
     height: int
 
@@ -58,15 +59,45 @@ class VideoInfo:
         return self.frames / self.fps
 
 
-def video_info(path: str | Path) -> VideoInfo:
-    """Frame rate, length and size of a video file whose first frame can be decoded."""
+def video_info(path: str | Path, max_seconds: float | None = None) -> VideoInfo:
+    """Frame rate, length and size of a video file whose first frame can be decoded.
+
+    Without max_seconds the length is what the container announces. With it, the frames are counted
+    by decoding them, and counting stops once the video is longer than max_seconds: a container may
+    announce no length (a raw MJPEG stream, a still image) or a wrong one, and a limit must hold anyway.
+    """
     capture = cv2.VideoCapture(str(path))
     try:
         ok, bgr = capture.read() if capture.isOpened() else (False, None)
         if not ok or bgr is None:
             raise MienError(f"{path}: not a readable video")
-        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        return VideoInfo(fps, frames, bgr.shape[1], bgr.shape[0])
+        fps = _fps(capture)
+        if max_seconds is None:
+            return VideoInfo(fps, _announced_frames(capture), bgr.shape[1], bgr.shape[0])
+        return VideoInfo(fps, _count_frames(capture, fps, max_seconds), bgr.shape[1], bgr.shape[0])
     finally:
         capture.release()
+
+
+# A length limit counts at most this many frames a second, whatever rate the file claims (a file that
+# says 1000 frames/s would otherwise pass 120,000 frames under a 120 s limit).
+MAX_FPS_COUNTED = 60
+
+
+def _count_frames(capture: cv2.VideoCapture, fps: float, max_seconds: float) -> int:
+    """The frames of a capture whose first frame was read, counted until the end or just past max_seconds."""
+    frames, most = 1, max_seconds * MAX_FPS_COUNTED
+    while frames / fps <= max_seconds and frames <= most and capture.grab():  # grab: no BGR conversion
+        frames += 1
+    return frames
+
+
+def _fps(capture: cv2.VideoCapture) -> float:
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    return fps if math.isfinite(fps) and fps > 0 else 25.0
+
+
+def _announced_frames(capture: cv2.VideoCapture) -> int:
+    """The container's frame count, 0 when it does not say (OpenCV answers 0, -1 or a huge negative)."""
+    frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+    return int(frames) if math.isfinite(frames) and frames > 0 else 0

@@ -25,7 +25,7 @@ from mien.render.heatmap import face_overlay
 from mien.render.plots import save_timeline
 from mien.video import process_video, summarize_tracks, video_info
 from mien.vision.io import decode_image
-from mien.web.limits import BodyLimit, too_large_message
+from mien.web.limits import BodyLimit, check_video, too_large_message
 from mien.web.models import ServedModels
 from mien.web.results import RESULT_FILES, VideoResults
 from mien.web.schemas import ExplainResult, Health, ModelInfo, PredictResult, VideoResult
@@ -143,10 +143,8 @@ def create_app(
         source = folder / "upload"
         source.write_bytes(data)
         try:
-            info = video_info(source)
-            if info.seconds > settings.max_video_seconds:
-                raise MienError(f"{name}: {info.seconds:.0f} s is longer than the limit of "
-                                f"{settings.max_video_seconds:g} s")  # fmt: skip
+            info = video_info(source, settings.max_video_seconds)  # counted: files may not say or lie
+            check_video(info, settings.max_video_seconds, name)
             rows = process_video(shared, source, settings.video_every, folder / "annotated.webm",
                                  folder / "faces.csv")  # fmt: skip
             save_timeline(rows, shared.class_names, folder / "timeline.png")

@@ -1,9 +1,14 @@
-"""Bound request bodies: a client that sends more than the limit gets 413, and the app never holds
-more than the limit of its body, whether the client announced its length or not."""
+"""Bound what clients send. Request bodies: a client that sends more than the limit gets 413, and the
+app never holds more than the limit of its body, whether the client announced its length or not.
+Videos: a still image or a video over the length limit is refused before any frame is processed."""
 
 from __future__ import annotations
 
 import json
+
+from mien.errors import MienError
+from mien.video import VideoInfo
+from mien.video.sources import MAX_FPS_COUNTED
 
 MULTIPART_SLACK = 64 * 1024  # room for the multipart headers and form fields around the file
 
@@ -62,3 +67,18 @@ class BodyLimit:
 
 def too_large_message(max_upload_bytes: int) -> str:
     return f"upload over the limit of {max_upload_bytes / 1024 / 1024:g} MB"
+
+
+def check_video(info: VideoInfo, max_seconds: float, name: str) -> None:
+    """Refuse (MienError, answered 422) a still image and a video longer than max_seconds; ``info``
+    must come from video_info(path, max_seconds), which counts the frames instead of trusting the file."""
+    if info.frames < 2:
+        raise MienError(f"{name}: a still image (one frame), not a video; photos go to /api/predict")
+    if info.seconds > max_seconds:
+        raise MienError(f"{name}: the video is longer than the limit of {max_seconds:g} s")
+    most = max_seconds * MAX_FPS_COUNTED
+    if info.frames > most:
+        raise MienError(
+            f"{name}: the video has more than {most:g} frames, the limit of {max_seconds:g} s "
+            f"at {MAX_FPS_COUNTED} frames/s"
+        )
