@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
+from mien.atomic import check_writable
 from mien.cli.app import check_model_choice, checkpoint_option, cli, model_option
+from mien.errors import MienError
+
+
+def _writable_out(context: click.Context, parameter: click.Parameter, out: Path) -> Path:
+    """--out, checked as the command line is read: FILE.parquet is a folder of parts, FILE.csv a file."""
+    try:
+        return check_writable(out, folder=out.suffix.lower() == ".parquet")
+    except MienError as err:
+        raise MienError(f"--out {err}") from None
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path),
+@click.option("--out", required=True, type=click.Path(path_type=Path), callback=_writable_out,
               help="FILE.parquet (a folder of parts) or FILE.csv; a rerun skips inputs in it.")  # fmt: skip
 @click.option(
     "--ray", "address", default=None, help="A Ray cluster's address; default: a local Ray instance."
@@ -24,7 +35,8 @@ from mien.cli.app import check_model_choice, checkpoint_option, cli, model_optio
 @model_option
 @checkpoint_option
 def batch(inputs, out, address, every, aligned, actors, model, checkpoint) -> None:
-    """Recognise faces in many images and videos on Ray Data: one row per face, written as it comes."""
+    """Recognise faces in many images and videos on Ray Data: one row per face, written as it comes.
+    Exits with 1 when any input failed (its row holds the error) or there was nothing to do."""
     from mien.batch import run_batch
 
     check_model_choice(model, checkpoint)
@@ -34,3 +46,7 @@ def batch(inputs, out, address, every, aligned, actors, model, checkpoint) -> No
         f"{summary['files']} file(s) done ({summary['skipped']} already in {out}), "
         f"{summary['faces']} face(s), {summary['errors']} error(s)"
     )
+    if summary["files"] == 0 and summary["skipped"] == 0:
+        raise MienError(f"no image or video files in {', '.join(map(str, inputs))}")
+    if summary["errors"]:
+        sys.exit(1)

@@ -8,18 +8,30 @@ from pathlib import Path
 
 import click
 
+from mien.atomic import check_writable
 from mien.cli.app import cli, load_predictor, predictor_options
 from mien.errors import MienError
-from mien.vision.io import DEFAULT_MAX_PIXELS
+from mien.vision.io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, list_images
+
+
+def output_option(*names: str, help: str, folder: bool = False):
+    """An option naming a file (or, with ``folder``, a folder) to write. Its path is checked as the
+    command line is read, so a bad one is a one-line error before any work, not a traceback after it."""
+
+    def check(context: click.Context, parameter: click.Parameter, path: Path | None) -> Path | None:
+        try:
+            return None if path is None else check_writable(path, folder)
+        except MienError as err:
+            raise MienError(f"{parameter.opts[0]} {err}") from None
+
+    return click.option(*names, type=click.Path(path_type=Path), callback=check, help=help)
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout, one object per image.")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write one CSV row per face.")
-@click.option(
-    "--annotate", "annotate_dir", type=click.Path(path_type=Path), help="Write annotated copies here."
-)
+@output_option("--csv", "csv_path", help="Also write one CSV row per face.")
+@output_option("--annotate", "annotate_dir", folder=True, help="Write annotated copies in this folder.")
 @click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
 @click.option(
     "--max-pixels", default=DEFAULT_MAX_PIXELS, show_default=True, help="Refuse larger images unread."
@@ -32,9 +44,10 @@ def predict(inputs, as_json, csv_path, annotate_dir, aligned, max_pixels, **pred
     from mien.outputs import write_png, write_results_csv
     from mien.render.annotate import annotate
 
+    paths = _image_paths(inputs)
     predictor = load_predictor(**predictor_options)
     predictor.max_pixels = max_pixels
-    stream = predictor.predict_aligned_files(inputs) if aligned else predictor.predict_files(inputs)
+    stream = predictor.predict_aligned_files(paths) if aligned else predictor.predict_files(paths)
     results, failures = [], 0
     for result in tqdm(stream, desc="images", unit="img", disable=None, leave=False):
         if result.error:
@@ -52,6 +65,19 @@ def predict(inputs, as_json, csv_path, annotate_dir, aligned, max_pixels, **pred
         sys.exit(1)
 
 
+def _image_paths(inputs: tuple[Path, ...]) -> list[Path]:
+    """The files the inputs name, folders searched; a folder without images is an error before any
+    work (it is most likely the wrong folder)."""
+    paths = []
+    for item in inputs:
+        found = list(list_images([item]))
+        if not found:
+            looked_for = ", ".join(sorted(IMAGE_SUFFIXES))
+            raise MienError(f"{item}: no image files in this folder or its subfolders ({looked_for})")
+        paths += found
+    return paths
+
+
 def _result_text(result) -> str:
     if result.error:
         return ""
@@ -65,9 +91,9 @@ def _result_text(result) -> str:
 
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--out", "out_video", type=click.Path(path_type=Path), help="Annotated video (MP4).")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="One row per frame and face.")
-@click.option("--timeline", type=click.Path(path_type=Path), help="Timeline plot (PNG) of every track.")
+@output_option("--out", "out_video", help="Annotated video (MP4).")
+@output_option("--csv", "csv_path", help="One row per frame and face.")
+@output_option("--timeline", help="Timeline plot (PNG) of every track.")
 @click.option(
     "--every", default=1, show_default=True, type=click.IntRange(min=1), help="Use every Nth frame."
 )

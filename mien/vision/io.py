@@ -8,6 +8,7 @@ as people see it.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -68,8 +69,40 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 def image_files_under(root: Path, suffixes: set[str] = IMAGE_SUFFIXES) -> list[Path]:
     """Image files (or files with these suffixes) in a folder and its subfolders, sorted so that
-    every listing has the same order."""
-    return sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in suffixes and p.is_file())
+    every listing has the same order.
+
+    Symbolic links to files and folders are followed (a data set is often arranged as folders of
+    links). Each folder is searched once, so a link loop ends, and a file reached under several
+    names through links is listed once, under the name met first.
+    """
+    found: dict[str, Path] = {}  # a file's real path -> the name it was found under
+    searched: set[tuple[int, int]] = set()  # (device, inode) of each folder searched
+    pending = [Path(root)]
+    while pending:
+        folder = pending.pop()
+        entries = _entries(folder, searched)
+        real = os.path.realpath(folder) if entries else ""
+        for entry in entries:
+            if Path(entry.name).suffix.lower() in suffixes and entry.is_file():  # is_file follows links
+                key = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
+                found.setdefault(key, Path(entry.path))
+        pending += [
+            Path(entry.path) for entry in reversed(entries) if entry.is_dir()
+        ]  # depth first, in order
+    return sorted(found.values())
+
+
+def _entries(folder: Path, searched: set[tuple[int, int]]) -> list[os.DirEntry]:
+    """The folder's entries by name; none when it was searched already or cannot be read."""
+    try:
+        status = folder.stat()
+        if (status.st_dev, status.st_ino) in searched:
+            return []
+        searched.add((status.st_dev, status.st_ino))
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError:
+        return []  # unreadable, as rglob skips it
 
 
 def list_images(inputs: Iterable[str | Path], suffixes: set[str] = IMAGE_SUFFIXES) -> Iterator[Path]:
