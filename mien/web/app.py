@@ -2,16 +2,20 @@
 
 Uploads are checked by decoding them, never by their name or type; the server chooses every path
 it reads or writes; each model sits behind a lock (mien.web.models), and a request may name any of
-the server's models (the one it started with by default).
+the server's models (the one it started with by default). Photos are decoded and classified within a
+budget (mien.web.budget): a few requests at once, and a bound on the pixels they hold, reserved from
+the image's header before decoding. A request waits up to ``busy_wait_seconds`` for room and is
+otherwise answered 503 with Retry-After.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import cv2
 import numpy as np
@@ -25,6 +29,7 @@ from mien.render.heatmap import face_overlay
 from mien.render.plots import save_timeline
 from mien.video import process_video, summarize_tracks, video_info
 from mien.vision.io import decode_image
+from mien.web.budget import Busy, PixelBudget, announced_pixels
 from mien.web.limits import BodyLimit, check_video, too_large_message
 from mien.web.models import ServedModels
 from mien.web.results import RESULT_FILES, VideoResults
@@ -35,6 +40,7 @@ PAGE = Path(__file__).parent / "static"
 Upload = Annotated[
     UploadFile, File(description="A photo (any format Pillow reads) or, for /api/video, a video.")
 ]
+T = TypeVar("T")
 ModelName = Annotated[
     str | None, Form(description="One of /healthz's models; default: the one the server started with.")
 ]
@@ -56,6 +62,7 @@ def create_app(
 
     models = ServedModels(predictor, load_model)
     results = VideoResults(settings.work_dir, settings.videos_kept)
+    budget = PixelBudget(settings.max_concurrent, settings.max_pixels_in_flight, settings.busy_wait_seconds)
     app = FastAPI(
         title="mien",
         summary="Facial expressions in photos, videos and the camera, with explanations.",
@@ -64,6 +71,7 @@ def create_app(
     )
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
     app.state.results = results  # its temporary folder lives as long as the app
+    app.state.budget = budget  # what photo requests hold now
 
     def read_upload(file: UploadFile) -> tuple[bytes, str]:
         data = file.file.read(settings.max_upload_bytes + 1)
@@ -71,9 +79,15 @@ def create_app(
             raise HTTPException(413, too_large_message(settings.max_upload_bytes))
         return data, Path(file.filename or "upload").name[:100]
 
-    def read_photo(file: UploadFile) -> np.ndarray:
-        data, name = read_upload(file)
-        return decode_image(data, name, settings.max_pixels)
+    def on_photo(file: UploadFile, work: Callable[[np.ndarray], T]) -> T:
+        """work(the decoded photo), run within the budget; the photo is dropped before the room is."""
+        try:
+            with budget.reserve(announced_pixels(file.file)):
+                data, name = read_upload(file)
+                return work(decode_image(data, name, settings.max_pixels))
+        except Busy as err:
+            retry = str(max(1, math.ceil(settings.busy_wait_seconds)))
+            raise HTTPException(503, str(err), headers={"Retry-After": retry}) from None
 
     @app.exception_handler(MienError)
     def bad_input(request: Request, err: MienError) -> JSONResponse:
@@ -105,9 +119,12 @@ def create_app(
     def predict(file: Upload, model: ModelName = None) -> PredictResult:
         """Every face in a photo: its box, landmarks and the probability of every expression."""
         name = models.resolve(model)
-        image = read_photo(file)
-        faces = [face.to_dict() for face in models.get(name).predict(image)]
-        return PredictResult(model=name, width=image.shape[1], height=image.shape[0], faces=faces)
+
+        def classify(image: np.ndarray) -> PredictResult:
+            faces = [face.to_dict() for face in models.get(name).predict(image)]
+            return PredictResult(model=name, width=image.shape[1], height=image.shape[0], faces=faces)
+
+        return on_photo(file, classify)
 
     @app.post("/api/explain")
     def explain(
@@ -121,8 +138,8 @@ def create_app(
         if not _explainers():
             raise HTTPException(503, install_hint("explaining", "torch"))
         name = models.resolve(model)
-        image = read_photo(file)
-        explanation = models.get(name).explain(image, method, target or None, face)
+        explainer = models.get(name)
+        explanation = on_photo(file, lambda image: explainer.explain(image, method, target or None, face))
         return ExplainResult(
             model=name,
             face=face,
