@@ -17,7 +17,7 @@ from mien.rows import face_row, failed_row, no_face_row
 from mien.video import read_frames
 from mien.vision.io import read_image
 
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".y4m"}
 
 
 def rows_for_file(predictor: Predictor, path: str, every: int = 1, aligned: bool = False) -> list[dict]:

@@ -22,10 +22,12 @@ class Frame:
 
 
 def read_frames(path: str | Path | int, every: int = 1) -> Iterator[Frame]:
-    """Every Nth frame of a video file (or camera number) as RGB; a broken frame ends the stream."""
+    """Every Nth frame of a video file (or camera number) as RGB; a broken frame ends the stream.
+    A source whose first frame cannot be decoded is an error, not an empty video (OpenCV opens a
+    text file named .jpg, say, and then reads nothing from it)."""
     capture = cv2.VideoCapture(path if isinstance(path, int) else str(path))
+    kind = "camera" if isinstance(path, int) else "video"
     if not capture.isOpened():
-        kind = "camera" if isinstance(path, int) else "video"
         raise MienError(f"{path}: not a readable {kind}")
     fps = _fps(capture)
     index = 0
@@ -33,6 +35,8 @@ def read_frames(path: str | Path | int, every: int = 1) -> Iterator[Frame]:
         while True:
             ok, bgr = capture.read()
             if not ok or bgr is None:
+                if index == 0:
+                    raise MienError(f"{path}: not a readable {kind} (no frame could be decoded)")
                 total = _announced_frames(capture)
                 if 0 < index < total - 1:
                     print(

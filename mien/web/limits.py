@@ -73,7 +73,10 @@ def check_video(info: VideoInfo, max_seconds: float, name: str) -> None:
     """Refuse (MienError, answered 422) a still image and a video longer than max_seconds; ``info``
     must come from video_info(path, max_seconds), which counts the frames instead of trusting the file."""
     if info.frames < 2:
-        raise MienError(f"{name}: a still image (one frame), not a video; photos go to /api/predict")
+        raise MienError(
+            f"{name}: one frame at most (a still image or a broken file), not a video; "
+            "photos go to /api/predict"
+        )
     if info.seconds > max_seconds:
         raise MienError(f"{name}: the video is longer than the limit of {max_seconds:g} s")
     most = max_seconds * MAX_FPS_COUNTED

@@ -15,7 +15,7 @@ from mien.pipeline import Predictor
 from mien.video import video_info
 from mien.web import WebSettings, create_app
 
-STILL = "a still image (one frame), not a video; photos go to /api/predict"
+STILL = "one frame at most (a still image or a broken file), not a video; photos go to /api/predict"
 
 
 def jpeg(image: np.ndarray) -> bytes:
