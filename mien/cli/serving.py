@@ -17,8 +17,15 @@ from mien.cli.app import cli, load_predictor, predictor_options
               help="Larger uploads are refused (413).")  # fmt: skip
 @click.option("--max-video-seconds", default=120.0, show_default=True, type=click.FloatRange(min=1),
               help="Longer uploaded videos are refused.")  # fmt: skip
+@click.option("--max-concurrent", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Photo requests decoded and classified at once; others wait, then get 503.")  # fmt: skip
+@click.option("--max-megapixels-in-flight", default=50.0, show_default=True,
+              type=click.FloatRange(min=0.001),
+              help="Pixels those requests may hold between them (about 17 MB per megapixel).")  # fmt: skip
 @predictor_options
-def serve(host, port, max_upload_mb, max_video_seconds, **options) -> None:
+def serve(
+    host, port, max_upload_mb, max_video_seconds, max_concurrent, max_megapixels_in_flight, **options
+) -> None:
     """Start the web app: photos, videos and the live camera in the browser (API at /openapi.json).
     The page offers every shipped model; the one chosen here answers by default."""
     import uvicorn
@@ -29,7 +36,10 @@ def serve(host, port, max_upload_mb, max_video_seconds, **options) -> None:
     if not _is_loopback(host):
         click.echo(f"warning: listening on {host}: other machines can reach this server", err=True)
     settings = WebSettings(
-        max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_video_seconds=max_video_seconds
+        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+        max_video_seconds=max_video_seconds,
+        max_concurrent=max_concurrent,
+        max_pixels_in_flight=int(max_megapixels_in_flight * 1_000_000),
     )
     shared = {key: options[key] for key in ("backend", "tta", "precision", "detector")}
     app = create_app(load_predictor(**options), settings, lambda name: Predictor.default(name, **shared))

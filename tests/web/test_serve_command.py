@@ -35,3 +35,10 @@ def test_the_upload_limit_option_reaches_the_app(monkeypatch, untrained_checkpoi
     assert client.get("/healthz").json()["max_upload_bytes"] == 1024 * 1024
     response = client.post("/api/predict", files={"file": ("big.jpg", b"x" * (2 * 1024 * 1024))})
     assert response.status_code == 413
+
+
+def test_the_memory_budget_options_reach_the_app(monkeypatch, untrained_checkpoint):
+    args = ["--max-concurrent", "3", "--max-megapixels-in-flight", "4.5"]
+    started, _ = serve(monkeypatch, "--checkpoint", untrained_checkpoint, *args)
+    budget = started["app"].state.budget
+    assert (budget.max_requests, budget.max_pixels) == (3, 4_500_000)
