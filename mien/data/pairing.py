@@ -48,9 +48,8 @@ def nearest_faces(
     nearest = []
     for start in range(0, len(queries), chunk):
         pooled = _pooled(queries[start : start + chunk])
-        distances = (
-            reference_norms[None, :] - 2 * pooled @ pooled_references.T
-        )  # + |query|^2, the same for all
+        # squared distances, less |query|^2, which is the same for every reference
+        distances = reference_norms[None, :] - 2 * pooled @ pooled_references.T
         nearest.append(distances.argmin(dim=1).numpy())
     nearest = np.concatenate(nearest)
     difference = queries.astype(np.float32) - references[nearest].astype(np.float32)
