@@ -157,7 +157,7 @@ def test_batch_passes_the_model_name_to_its_workers(ferplus_model, astronaut, tm
 
     def fake_run_batch(*args, model):
         seen.update(model)
-        return {"files": 0, "skipped": 0, "faces": 0, "errors": 0}
+        return {"files": 1, "skipped": 0, "faces": 1, "errors": 0}
 
     monkeypatch.setattr(mien.batch, "run_batch", fake_run_batch)
     code, _, err = run(
