@@ -21,7 +21,7 @@ from mien.cli.app import cli, load_predictor, predictor_options
               help="Photo requests decoded and classified at once; others wait, then get 503.")  # fmt: skip
 @click.option("--max-megapixels-in-flight", default=50.0, show_default=True,
               type=click.FloatRange(min=0.001),
-              help="Pixels those requests may hold between them (about 17 MB per megapixel).")  # fmt: skip
+              help="Pixels those requests may hold between them (about 10 MB per megapixel).")  # fmt: skip
 @predictor_options
 def serve(
     host, port, max_upload_mb, max_video_seconds, max_concurrent, max_megapixels_in_flight, **options

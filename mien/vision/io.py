@@ -44,7 +44,7 @@ def _decode(source: Path | io.BytesIO, name: str, max_pixels: int) -> np.ndarray
             width, height = image.size
             if width * height > max_pixels:
                 raise MienError(f"{name}: {width}x{height} pixels is over the limit of {max_pixels:,}")
-            image = ImageOps.exif_transpose(image)
+            ImageOps.exif_transpose(image, in_place=True)  # in place: a large photo is not copied
             return np.asarray(_to_rgb(image))
     except UnidentifiedImageError:
         raise MienError(f"{name}: not an image (unknown format)") from None
@@ -64,7 +64,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")  # convert would copy even RGB
 
 
 def image_files_under(root: Path, suffixes: set[str] = IMAGE_SUFFIXES) -> list[Path]:

@@ -15,8 +15,8 @@ class WebSettings:
     max_upload_bytes: int = 20 * MEGABYTE  # a larger upload is answered 413 before it is read
     max_pixels: int = DEFAULT_MAX_PIXELS  # the same image-size limit as the command line
     max_concurrent: int = 2  # photo requests decoding or classifying at once; the rest wait
-    # Pixels those requests hold between them: decoding peaks near 17 bytes a pixel (the file's
-    # pixels, Pillow's copies and the array), so 50 MP in flight is about 850 MB besides the model.
+    # Pixels those requests hold between them: decoding peaks near 10 bytes a pixel (Pillow's image
+    # and the array made from it), so 50 MP in flight is about 500 MB besides the model.
     max_pixels_in_flight: int = DEFAULT_MAX_PIXELS
     busy_wait_seconds: float = 10.0  # how long a request waits for room before its 503
     max_video_seconds: float = 120.0  # one request must not hold the model for long
