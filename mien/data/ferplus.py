@@ -99,9 +99,7 @@ def read_ferplus_csv(path: Path) -> FaceSet:
     if not pixels_csv.is_file():
         raise MienError(f"{path}: FER+ votes need the faces of fer2013.csv beside them ({pixels_csv})")
     faces = read_csv(pixels_csv)
-    image_of_line = {
-        int(source.rsplit(":", 1)[1]): image for source, image in zip(faces.sources, faces.images)
-    }
+    face_of_line = {_line(source): index for index, source in enumerate(faces.sources)}
     rows = []
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
@@ -111,7 +109,8 @@ def read_ferplus_csv(path: Path) -> FaceSet:
         for row in reader:
             source = f"{path.name}:{reader.line_num}"
             votes, problem = _parse_votes([row[name] for name in VOTE_COLUMNS])
-            image = image_of_line.get(reader.line_num)  # the same line of fer2013.csv
+            face = face_of_line.get(reader.line_num)  # the same line of fer2013.csv
+            image = None if face is None else faces.images[face]
             if not row["Image name"]:
                 problem = NO_FACE
             elif image is None:
@@ -121,10 +120,14 @@ def read_ferplus_csv(path: Path) -> FaceSet:
             rows.append((source, row["Usage"], votes, image, problem))
     ferplus = _face_set(rows)
     # Each row's own FER2013 label, named as FER+ names it: fer2013.csv's row on the same line.
-    label_of_line = {int(source.rsplit(":", 1)[1]): FERPLUS_CLASSES.index(faces.class_names[label])
-                     for source, label in zip(faces.sources, faces.labels)}  # fmt: skip
-    lines = [int(source.rsplit(":", 1)[1]) for source in ferplus.sources]
-    return replace(ferplus, fer2013_labels=np.array([label_of_line[line] for line in lines], dtype=np.int64))
+    to_ferplus = np.array([FERPLUS_CLASSES.index(name) for name in faces.class_names])
+    faces_kept = [face_of_line[_line(source)] for source in ferplus.sources]
+    return replace(ferplus, fer2013_labels=to_ferplus[faces.labels[faces_kept]])
+
+
+def _line(source: str) -> int:
+    """The line number of a "FILE.csv:LINE" source."""
+    return int(source.rsplit(":", 1)[1])
 
 
 def _read_rows(labels: Path) -> list[list[str]]:

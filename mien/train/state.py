@@ -146,9 +146,8 @@ def _vote_targets(train_set: FaceSet, settings: TrainConfig) -> np.ndarray:
             "to a FER2013 folder or fer2013.csv (or train on fer2013new.csv, which has them)"
         )
     paired = np.flatnonzero(train_set.fer2013_labels >= 0)
-    labels = np.zeros_like(targets[paired])
-    labels[np.arange(len(paired)), train_set.fer2013_labels[paired]] = 1
-    targets[paired] = (1 - weight) * targets[paired] + weight * labels
+    one_hot = np.eye(targets.shape[1], dtype=targets.dtype)[train_set.fer2013_labels[paired]]
+    targets[paired] = (1 - weight) * targets[paired] + weight * one_hot
     return targets
 
 

@@ -86,9 +86,8 @@ def image_files_under(root: Path, suffixes: set[str] = IMAGE_SUFFIXES) -> list[P
             if Path(entry.name).suffix.lower() in suffixes and entry.is_file():  # is_file follows links
                 key = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
                 found.setdefault(key, Path(entry.path))
-        pending += [
-            Path(entry.path) for entry in reversed(entries) if entry.is_dir()
-        ]  # depth first, in order
+        # subfolders next, depth first, in name order
+        pending += [Path(entry.path) for entry in reversed(entries) if entry.is_dir()]
     return sorted(found.values())
 
 
