@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from mien.atomic import check_writable
 from mien.backends import BACKENDS
 from mien.catalogue import DEFAULT_MODEL, ENSEMBLE, shipped_model, shipped_names
 from mien.errors import MienError
@@ -61,6 +63,24 @@ data_option = click.option(
     type=click.Path(path_type=Path),
     help="FER2013 (its folder or fer2013.csv) or FER+ (its folders or fer2013new.csv).",
 )
+
+
+def output_option(
+    *names: str, help: str, folder: bool | Callable[[Path], bool] = False, required: bool = False
+):
+    """An option naming a file (or, with ``folder``, a folder; a function of the path decides for
+    each path) to write. Its path is checked as the command line is read, so a bad one is a one-line
+    error before any work, not a traceback after it."""
+
+    def check(context: click.Context, parameter: click.Parameter, path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        try:
+            return check_writable(path, folder(path) if callable(folder) else folder)
+        except MienError as err:
+            raise MienError(f"{parameter.opts[0]} {err}") from None
+
+    return click.option(*names, type=click.Path(path_type=Path), callback=check, required=required, help=help)
 
 
 def check_model_choice(model: str | None, checkpoint: Path | None, ensemble: bool = False) -> None:

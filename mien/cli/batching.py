@@ -7,23 +7,14 @@ from pathlib import Path
 
 import click
 
-from mien.atomic import check_writable
-from mien.cli.app import check_model_choice, checkpoint_option, cli, model_option
+from mien.cli.app import check_model_choice, checkpoint_option, cli, model_option, output_option
 from mien.errors import MienError
-
-
-def _writable_out(context: click.Context, parameter: click.Parameter, out: Path) -> Path:
-    """--out, checked as the command line is read: FILE.parquet is a folder of parts, FILE.csv a file."""
-    try:
-        return check_writable(out, folder=out.suffix.lower() == ".parquet")
-    except MienError as err:
-        raise MienError(f"--out {err}") from None
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), callback=_writable_out,
-              help="FILE.parquet (a folder of parts) or FILE.csv; a rerun skips inputs in it.")  # fmt: skip
+@output_option("--out", required=True, folder=lambda out: out.suffix.lower() == ".parquet",
+               help="FILE.parquet (a folder of parts) or FILE.csv; a rerun skips inputs in it.")  # fmt: skip
 @click.option(
     "--ray", "address", default=None, help="A Ray cluster's address; default: a local Ray instance."
 )

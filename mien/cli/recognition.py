@@ -8,23 +8,9 @@ from pathlib import Path
 
 import click
 
-from mien.atomic import check_writable
-from mien.cli.app import cli, load_predictor, predictor_options
+from mien.cli.app import cli, load_predictor, output_option, predictor_options
 from mien.errors import MienError
 from mien.vision.io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, list_images
-
-
-def output_option(*names: str, help: str, folder: bool = False):
-    """An option naming a file (or, with ``folder``, a folder) to write. Its path is checked as the
-    command line is read, so a bad one is a one-line error before any work, not a traceback after it."""
-
-    def check(context: click.Context, parameter: click.Parameter, path: Path | None) -> Path | None:
-        try:
-            return None if path is None else check_writable(path, folder)
-        except MienError as err:
-            raise MienError(f"{parameter.opts[0]} {err}") from None
-
-    return click.option(*names, type=click.Path(path_type=Path), callback=check, help=help)
 
 
 @cli.command()
