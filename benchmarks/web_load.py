@@ -10,7 +10,7 @@ memory. The baseline, measured in the same run: the same photos through `Predict
 this process, one at a time, decoding included.
 
 --burst: the server's memory when clients send large photos at once (16 by default, each a
-mostly flat 7000x7000 PNG of about 1 MB, 49 megapixels decoded). Reports the server's RSS before,
+mostly flat 7000x7000 PNG of about 0.6 MB, 49 megapixels decoded). Reports the server's RSS before,
 its peak (VmHWM) and its RSS a few seconds after the burst; fails when the peak is over 1.5 GB or
 the server stays over 300 MB larger than before. A 503 (the server at its budget, with Retry-After)
 is an allowed answer; any other 5xx fails.
