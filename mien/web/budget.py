@@ -92,9 +92,8 @@ def release_free_memory() -> None:
 
     Pillow allocates a large image in 16 MB blocks, which glibc keeps in its per-thread arenas
     after they are freed: in benchmarks/web_load.py --burst the server peaked at 2.5 GB and kept
-    1.7 GB without this, 1.4 GB and 0.6 GB with it (measured before decoding copied a
-    photo less). Elsewhere the budget still bounds the requests
-    but not what the allocator keeps.
+    1.7 GB without this, 1.4 GB and 0.6 GB with it (measured before decoding copied a photo less).
+    Elsewhere the budget still bounds the requests but not what the allocator keeps.
     """
     if _malloc_trim is not None:
         _malloc_trim(0)
