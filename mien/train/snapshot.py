@@ -65,18 +65,23 @@ def restore(path: Path, state: TrainingState, verbose: bool = True) -> tuple[int
 def load_start_weights(
     model: nn.Module, config: RunConfig, source: str, class_names: tuple[str, ...]
 ) -> None:
-    """Start from a trained model's weights (fine-tuning), which must be this config's network.
+    """Start from a trained model's weights (fine-tuning): this config's network, its arguments
+    free to differ where the weights still fit (dropout, a larger input size).
 
     When the run has other classes (FER+'s eight from FER2013's seven), the last layer's rows are
     carried over by class name; a class the source does not know keeps its fresh initial weights."""
     checkpoint = load_checkpoint(resolve_model(source))
     wanted = {"name": config.model.name, "args": dict(config.model.args)}
-    if checkpoint["model"] != wanted:
-        raise MienError(f"train.init_from {source} holds {checkpoint['model']}, the run trains {wanted}")
+    mismatch = f"train.init_from {source} holds {checkpoint['model']}, the run trains {wanted}"
+    if checkpoint["model"]["name"] != wanted["name"]:
+        raise MienError(mismatch)
     weights, old_names = fp32_weights(checkpoint), list(checkpoint["class_names"])
     if old_names != list(class_names):
         weights = _by_class_name(weights, model.state_dict(), old_names, list(class_names))
-    model.load_state_dict(weights)
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError:
+        raise MienError(f"{mismatch}: the weights do not fit") from None
 
 
 def _by_class_name(weights: dict, fresh: dict, old_names: list[str], new_names: list[str]) -> dict:

@@ -45,3 +45,19 @@ def test_bad_arguments_are_a_clear_error():
 def test_duplicate_registration_is_refused():
     with pytest.raises(ValueError, match="already registered"):
         register_model("vgg")(lambda: None)
+
+
+def test_a_larger_input_runs_the_same_weights_on_the_face_scaled_up():
+    torch.manual_seed(0)
+    small = create_model("vgg_s", num_classes=8).eval()
+    large = create_model("vgg_s", num_classes=8, input_size=64).eval()
+    large.load_state_dict(small.state_dict())  # the same weights, names and shapes
+    faces = torch.rand(2, 1, 48, 48)
+    with torch.no_grad():
+        assert large.features(faces).shape[-2:] == (4, 4)  # 64 px inside, not 48
+        scaled = torch.nn.functional.interpolate(faces, size=(64, 64), mode="bilinear", align_corners=False)
+        by_hand = small.head[1:](torch.nn.functional.avg_pool2d(small.features(scaled), 2, stride=1).flatten(1))
+        torch.testing.assert_close(large(faces), by_hand)
+        assert not torch.allclose(large(faces), small(faces))
+    with pytest.raises(MienError, match="input_size"):
+        create_model("vgg_s", input_size=50)
