@@ -29,6 +29,11 @@ class DataConfig:
     # paired with its FER2013 twin by pixels (fer2013new.csv data has them already); see
     # train.fer2013_label_weight.
     fer2013_labels_from: str = ""
+    # FER+: other data sets (RAF-DB, FER2013: their folders) whose Training faces join this run's,
+    # each label as ten raters agreeing (mien.data.joint), each set holding out its own share
+    # (holdout, same seed); joint_repeat: how many times each joined face is drawn per epoch.
+    joint_with: list = field(default_factory=list)
+    joint_repeat: float = 1.0
 
 
 @dataclass

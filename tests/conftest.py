@@ -61,6 +61,12 @@ def ferplus_path() -> Path:
     return shared_folder("ferplus", "MIEN_FERPLUS", "FER2013Valid/label.csv")
 
 
+@pytest.fixture(scope="session")
+def rafdb_path() -> Path:
+    """The real RAF-DB (basic) in the shared layout (train/<1-7>/, test/<1-7>/)."""
+    return shared_folder("rafdb", "MIEN_RAFDB", "train_labels.csv")
+
+
 @pytest.fixture
 def ferplus_folder(tmp_path) -> Path:
     """tests/ferplus_data.py's tiny FER+, in FER+'s own folders."""

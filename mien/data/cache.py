@@ -17,10 +17,12 @@ import numpy as np
 from mien.atomic import atomic_path
 from mien.data.fer2013 import FaceSet, Skipped, read_csv, read_folder
 from mien.data.ferplus import is_ferplus, read_ferplus
+from mien.data.framing import RAFDB_EYES
+from mien.data.rafdb import FRAMING, is_rafdb, rafdb_files, read_rafdb
 from mien.errors import MienError
 from mien.vision.io import image_files_under
 
-CACHE_FORMAT = "mien-fer2013-cache/2"  # 2: FER+ too (class names, votes, FER2013 labels)
+CACHE_FORMAT = "mien-fer2013-cache/3"  # 2: FER+ too (class names, votes, FER2013 labels); 3: RAF-DB
 
 
 def cache_dir() -> Path:
@@ -30,11 +32,17 @@ def cache_dir() -> Path:
 
 def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
     """Load FER2013 from a folder or a fer2013.csv, from the cache when the source is unchanged; or
-    FER+ (its folders, or fer2013new.csv beside fer2013.csv), with each face's votes."""
+    FER+ (its folders, or fer2013new.csv beside fer2013.csv), with each face's votes; or RAF-DB
+    (either layout), reframed as the pipeline frames faces."""
     source = Path(source).expanduser()
     if not source.exists():
         raise MienError(f"data not found: {source} (give the FER2013 folder or fer2013.csv)")
-    read = read_ferplus if is_ferplus(source) else read_csv if source.is_file() else read_folder
+    read = (
+        read_ferplus if is_ferplus(source)
+        else read_rafdb if is_rafdb(source)
+        else read_csv if source.is_file()
+        else read_folder
+    )  # fmt: skip
     if not use_cache:
         return read(source)
     # One entry per source: <digest of the path>-<fingerprint of the content>.
@@ -55,6 +63,8 @@ def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
 def fingerprint(source: Path) -> str:
     """A digest that changes whenever any file of the source changes."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\n{source.resolve()}\n".encode())
+    if is_rafdb(source):  # its faces are reframed: a new framing is new faces
+        digest.update(f"{FRAMING} {RAFDB_EYES}\n".encode())
     for path in _files_behind(source):
         stat = path.stat()
         name = path.relative_to(source.parent if source.is_file() else source)
@@ -67,6 +77,8 @@ def _files_behind(source: Path) -> list[Path]:
     if source.is_file():
         pixels = source.with_name("fer2013.csv")
         return [source, pixels] if is_ferplus(source) and pixels.is_file() else [source]
+    if is_rafdb(source):
+        return rafdb_files(source)
     labels = sorted(source.glob("*/label.csv")) if is_ferplus(source) else []
     return [*image_files_under(source), *labels]
 

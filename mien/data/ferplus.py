@@ -27,7 +27,7 @@ VOTE_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust
                 "unknown", "NF")  # fmt: skip
 FERPLUS_CLASSES = ("angry", "contempt", "disgust", "fear", "happy", "neutral", "sad", "surprise")
 # For each of mien's classes, its column among the votes.
-_COLUMN_OF_CLASS = np.array([4, 7, 5, 6, 1, 0, 3, 2])
+COLUMN_OF_CLASS = np.array([4, 7, 5, 6, 1, 0, 3, 2])
 _EMOTIONS = 8  # the first eight vote columns; then unknown and not-a-face
 FOLDERS = {"FER2013Train": "Training", "FER2013Valid": "PublicTest", "FER2013Test": "PrivateTest"}
 NO_FACE = "FER+ found no face here"  # why a fer2013new.csv row without an image name is skipped
@@ -60,14 +60,14 @@ def majority_labels(votes: np.ndarray) -> np.ndarray:
     winner = cleaned.argmax(axis=1)
     has_majority = cleaned.max(axis=1) * 2 > cleaned.sum(axis=1)
     class_of_column = np.full(len(VOTE_COLUMNS), -1)
-    class_of_column[_COLUMN_OF_CLASS] = np.arange(_EMOTIONS)
+    class_of_column[COLUMN_OF_CLASS] = np.arange(_EMOTIONS)
     return np.where(has_majority, class_of_column[winner], -1)
 
 
 def vote_distributions(votes: np.ndarray) -> np.ndarray:
     """(N, 8) training targets: the remaining votes for each of mien's classes, as shares (zero rows
     where no expression vote remains)."""
-    emotions = clean_votes(votes)[:, _COLUMN_OF_CLASS].astype(np.float32)
+    emotions = clean_votes(votes)[:, COLUMN_OF_CLASS].astype(np.float32)
     totals = emotions.sum(axis=1, keepdims=True)
     return np.divide(emotions, totals, out=np.zeros_like(emotions), where=totals > 0)
 

@@ -26,7 +26,7 @@ from mien.train.loop import train_one_epoch
 from mien.train.metrics import classification_report, probability_report
 from mien.train.run_folder import TEACHER_LABELS, prepare_fresh_run, read_best, write_epoch
 from mien.train.snapshot import restore, training_checkpoint
-from mien.train.splits import training_splits
+from mien.train.splits import training_splits, with_joined_sets
 from mien.train.state import TrainingState, build_state, evaluated_model
 from mien.train.swa import average_in
 
@@ -39,6 +39,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
     train_set, public_set = training_splits(_faces(data_path, config), config.data, config.train.seed)
+    train_set = with_joined_sets(train_set, config.data, config.train.seed)
 
     ranks = join(config.train.device)  # one process, or one rank of `mien train --nproc N` / torchrun
     config = _with_fast_precision(config, ranks.device)

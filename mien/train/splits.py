@@ -9,7 +9,9 @@ from dataclasses import replace
 import numpy as np
 
 from mien.config import DataConfig
+from mien.data.cache import load_fer2013
 from mien.data.fer2013 import FaceSet
+from mien.data.joint import as_votes, concatenate, repeated
 from mien.data.ferplus import majority_labels, trainable, vote_distributions
 from mien.data.loaders import stratified_subset
 from mien.errors import MienError
@@ -26,7 +28,8 @@ def training_splits(faces: FaceSet, limits: DataConfig, seed: int) -> tuple[Face
     if limits.holdout > 0:
         train_set, public_set = _hold_out(train_set, limits.holdout, seed)
     if len(train_set) == 0 or len(public_set) == 0:
-        raise MienError("the data needs both Training and PublicTest images (file-name prefixes)")
+        hint = "" if limits.holdout else "; or hold a share of Training out to choose on: --set data.holdout=0.1"
+        raise MienError(f"the data needs both Training and PublicTest images (file-name prefixes){hint}")
     names = faces.class_names
     for index in np.flatnonzero(np.bincount(train_set.labels, minlength=len(names)) == 0):
         print(f"warning: no Training images of class {names[index]!r}", file=sys.stderr)
@@ -34,6 +37,24 @@ def training_splits(faces: FaceSet, limits: DataConfig, seed: int) -> tuple[Face
     train_set = train_set.take(keep)
     keep = stratified_subset(public_set.labels, limits.eval_limit, seed)
     return train_set, public_set.take(keep)
+
+
+def with_joined_sets(train_set: FaceSet, limits: DataConfig, seed: int) -> FaceSet:
+    """The run's Training faces and, after them, the Training faces of each data.joint_with set
+    (less its own held-out share), as FER+ votes, data.joint_repeat times over."""
+    if not limits.joint_with:
+        return train_set
+    if train_set.votes is None:
+        raise MienError("data.joint_with joins other sets to a FER+ run: give FER+ as --data")
+    parts = [train_set]
+    for index, source in enumerate(limits.joint_with, start=1):
+        faces = load_fer2013(source)
+        if limits.holdout:
+            joined, _ = training_splits(faces, DataConfig(holdout=limits.holdout), seed)
+        else:
+            joined = faces.select("train")
+        parts.append(repeated(as_votes(joined), limits.joint_repeat, seed + index))
+    return concatenate(parts)
 
 
 def _hold_out(train_set: FaceSet, share: float, seed: int) -> tuple[FaceSet, FaceSet]:
