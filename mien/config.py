@@ -75,6 +75,9 @@ class TrainConfig:
     label_smoothing: float = 0.1
     # FER+: the share of each face's target given to its single FER2013 label (the rest to the votes)
     fer2013_label_weight: float = 0.0
+    # FER+: FER2013's single labels learned in a head of their own (a second last layer on the same
+    # hidden layer), this much of the loss; it shapes the shared layers and is not shipped. 0 = off
+    fer2013_head_weight: float = 0.0
     class_weighting: str = "none"  # none | sqrt | inverse: loss weights from class frequencies
     sampler: str = "uniform"  # uniform | balanced: draw each class equally often
     grad_clip: float = 5.0  # max gradient norm; 0 = off

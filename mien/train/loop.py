@@ -60,18 +60,19 @@ def train_one_epoch(
             targets = data.targets[index] * (1 - smoothing) + smoothing / data.num_classes
         else:
             targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
-        if data.soft_labels is not None:  # they travel beside the targets, so mixup mixes them alike
-            targets = torch.cat([targets, data.soft_labels[index]], dim=1)
-        images, targets = mix_pairs(images, targets, augment, generator)
+        # the teachers' labels and FER2013's travel beside the targets, so mixup mixes them alike
+        riders = [extra[index] for extra in (data.soft_labels, data.fer2013_targets) if extra is not None]
+        images, targets = mix_pairs(images, torch.cat([targets, *riders], dim=1), augment, generator)
         labels, images, targets = (t[shard].to(device, non_blocking=True) for t in (labels, images, targets))
-        soft_labels = targets[:, data.num_classes :] if data.soft_labels is not None else None
-        targets = targets[:, : data.num_classes]
+        targets, *riders = targets.split(data.num_classes, dim=1)
+        soft_labels = riders.pop(0) if data.soft_labels is not None else None
+        fer2013_targets = riders.pop(0) if data.fer2013_targets is not None else None
         if settings.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         for group in optimizer.param_groups:
             group["lr"] = state.lr_for_step(step)
         with autocast(settings.bf16, device.type):
-            logits = model(images)
+            logits, fer2013_logits = two_heads(model, state.fer2013_head, images)
         loss = soft_cross_entropy(logits, targets, data.class_weights)
         if state.teacher is not None:
             soft_labels = state.teacher.soft_labels(images)
@@ -79,6 +80,8 @@ def train_one_epoch(
             loss = distillation_loss(
                 logits, loss, soft_labels, settings.distill_alpha, settings.distill_temperature
             )
+        if fer2013_logits is not None:
+            loss = loss + settings.fer2013_head_weight * labelled_cross_entropy(fer2013_logits, fer2013_targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if settings.grad_clip > 0:
@@ -96,6 +99,20 @@ def train_one_epoch(
         "train_acc": correct / max(1, seen),
         "steps": step - first_step,
     }
+
+
+def two_heads(model: nn.Module, second_head: nn.Module | None, images: torch.Tensor):
+    """The model's logits and, with a second last layer, its logits on the same hidden layer."""
+    if second_head is None:
+        return model(images), None
+    hidden = model.head[:-1](model.features(images))
+    return model.head[-1](hidden), second_head(hidden)
+
+
+def labelled_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over the faces whose target row is not all zeros (a label is known)."""
+    per_face = -(targets * F.log_softmax(logits.float(), dim=1)).sum(dim=1)
+    return per_face.sum() / targets.sum().clamp(min=1e-6)
 
 
 def mix_pairs(

@@ -19,6 +19,7 @@ from mien.config import RunConfig
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import FaceSet
 from mien.data.pairing import with_fer2013_labels
+from mien.errors import MienError
 from mien.models.forward import predict_probabilities
 from mien.runtime import native_bf16
 from mien.train.distributed import Ranks, barrier, join, mean_over_ranks
@@ -44,6 +45,8 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     ranks = join(config.train.device)  # one process, or one rank of `mien train --nproc N` / torchrun
     config = _with_fast_precision(config, ranks.device)
     settings = config.train
+    if settings.fer2013_head_weight > 0 and ranks.world > 1:
+        raise MienError("train.fer2013_head_weight trains in one process (its head is not shared across ranks)")
     if not resume:  # before build_state, which may spend minutes on the teachers' labels
         prepare_fresh_run(out_dir, config, ranks.main)
     state = build_state(config, train_set, ranks.device, out_dir)

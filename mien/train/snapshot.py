@@ -36,6 +36,8 @@ def training_checkpoint(
         "optimizer": state.optimizer.state_dict(),
         "rng": {"torch": torch.get_rng_state(), "generator": state.generator.get_state()},
     }
+    if state.fer2013_head is not None:  # trained beside the model, not part of it
+        checkpoint["fer2013_head"] = state.fer2013_head.state_dict()
     if state.ema is not None:
         checkpoint["ema_state_dict"] = state.ema.module.state_dict()
         checkpoint["ema_full"] = state.ema.state_dict()
@@ -51,6 +53,8 @@ def restore(path: Path, state: TrainingState, verbose: bool = True) -> tuple[int
     checkpoint = load_checkpoint(path)
     state.model.load_state_dict(checkpoint["state_dict"])
     state.optimizer.load_state_dict(checkpoint["optimizer"])
+    if state.fer2013_head is not None:
+        state.fer2013_head.load_state_dict(checkpoint["fer2013_head"])
     if state.ema is not None:
         state.ema.load_state_dict(checkpoint["ema_full"])
     if state.swa is not None:

@@ -34,6 +34,8 @@ class EpochData:
     num_classes: int
     soft_labels: torch.Tensor | None = None  # (N, num_classes): the teachers' precomputed labels
     targets: torch.Tensor | None = None  # (N, num_classes): raters' vote shares (FER+), else one-hot
+    # train.fer2013_head_weight: each face's FER2013 label one-hot (N, num_classes), zeros where unknown
+    fer2013_targets: torch.Tensor | None = None
 
 
 @dataclass
@@ -51,6 +53,7 @@ class TrainingState:
     swa: AveragedModel | None = None  # with train.swa_from_epoch
     class_names: tuple[str, ...] = CLASS_NAMES  # what the model's outputs mean, in order
     trained: nn.Module | None = None  # what the loop steps: the model, or its DistributedDataParallel
+    fer2013_head: nn.Linear | None = None  # with train.fer2013_head_weight: FER2013's labels' own last layer
 
     def __post_init__(self) -> None:
         if self.trained is None:
@@ -71,7 +74,8 @@ def build_state(config: RunConfig, train_set: FaceSet, device: torch.device, out
     teacher = None
     if settings.teachers:
         teacher = _teacher(config, data, device, out_dir / TEACHER_LABELS, train_set.class_names)
-    optimizer = make_optimizer(model, settings)
+    fer2013_head = _fer2013_head(model, settings, device) if settings.fer2013_head_weight > 0 else None
+    optimizer = make_optimizer(nn.ModuleList([model, fer2013_head]) if fer2013_head else model, settings)
     return TrainingState(
         model,
         optimizer,
@@ -83,6 +87,7 @@ def build_state(config: RunConfig, train_set: FaceSet, device: torch.device, out
         teacher,
         swa,
         train_set.class_names,
+        fer2013_head=fer2013_head,
     )
 
 
@@ -128,7 +133,32 @@ def _epoch_data(train_set: FaceSet, settings: TrainConfig, device: torch.device)
         class_weights=weights.to(device) if weights is not None else None,
         num_classes=classes,
         targets=targets,
+        fer2013_targets=_fer2013_targets(train_set, settings),
     )
+
+
+def _fer2013_head(model: nn.Module, settings: TrainConfig, device: torch.device) -> nn.Linear:
+    """A fresh last layer beside the model's own, on the same hidden layer, started as a copy of it."""
+    last = model.head[-1] if isinstance(getattr(model, "head", None), nn.Sequential) else None
+    if not isinstance(last, nn.Linear):
+        raise MienError("train.fer2013_head_weight needs a model whose head ends in a linear layer (vgg, vgg_s)")
+    head = nn.Linear(last.in_features, last.out_features).to(device)
+    head.load_state_dict(last.state_dict())
+    return head
+
+
+def _fer2013_targets(train_set: FaceSet, settings: TrainConfig) -> torch.Tensor | None:
+    if settings.fer2013_head_weight == 0:
+        return None
+    if train_set.fer2013_labels is None:
+        raise MienError(
+            "train.fer2013_head_weight needs each face's FER2013 label: set data.fer2013_labels_from "
+            "to a FER2013 folder or fer2013.csv (or train on fer2013new.csv, which has them)"
+        )
+    known = train_set.fer2013_labels >= 0
+    one_hot = np.zeros((len(train_set), len(train_set.class_names)), dtype=np.float32)
+    one_hot[np.flatnonzero(known), train_set.fer2013_labels[known]] = 1.0
+    return torch.from_numpy(one_hot)
 
 
 def _vote_targets(train_set: FaceSet, settings: TrainConfig) -> np.ndarray:
