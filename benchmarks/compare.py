@@ -8,6 +8,7 @@ the same FER2013 crops), photos/s end to end on 640x480 photos, video frames/s a
 cold start (a command from process start to the first photo's answer), peak memory; and, with
 FER2013 at ../shared/fer2013 (or $MIEN_FER2013), the time for `mien predict --aligned --json` over
 its 7,178 test images against fer's classifier over the same files, with PrivateTest accuracy.
+Beside mien's classifier figures: the limit of their arithmetic on this CPU (benchmarks/limits.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from limits import instruction_sets, limit_text, macs_per_face
 from recognition_speed import frames_640x480
 
+from mien.catalogue import DEFAULT_MODEL, model_file
 from mien.data.cache import cache_dir
 from mien.data.synthetic import make_faces
 
@@ -98,6 +101,7 @@ def main() -> None:
     parser.add_argument("--fer-python", help="a Python with fer installed (default: install one)")
     parser.add_argument("--crops", type=int, default=2000)
     args = parser.parse_args()
+    print(instruction_sets())
     fer = [fer_python(args.fer_python), str(HERE / "compare_fer.py")]
     results = {name: {} for name in SYSTEMS}
     with tempfile.TemporaryDirectory() as scratch:
@@ -149,6 +153,7 @@ def print_table(results: dict, with_data: bool) -> None:
                 ratios.append(f"x{ratio if larger else 1 / ratio:.2f}")
         print(f"{name + ' / fer':<12}" + "".join(f"{r:>15}" for r in ratios))
     print("(ratios: how many times better than fer, whichever way better points)")
+    print_limits(results)
     onnx = results["mien onnx"]
     checks = [("classifier >= 3,000 faces/s batched", onnx["classify_64"] >= 3000),
               ("video >= 30 frames/s at 640x480", onnx["video"] >= 30),
@@ -160,6 +165,16 @@ def print_table(results: dict, with_data: bool) -> None:
                    ("accuracy >= the PyTorch backend's", as_accurate)]  # fmt: skip
     for text, met in checks:
         print(f"{'met' if met else 'MISSED'}: {text}")
+
+
+def print_limits(results: dict) -> None:
+    """mien's classifier figures beside the limit of the precision they run in (a cascade: its first)."""
+    macs = macs_per_face(model_file(DEFAULT_MODEL))
+    for name in SYSTEMS[1:]:
+        precision = results[name]["precision"]
+        figures = f"{results[name]['classify_1']:.0f} / {results[name]['classify_64']:.0f} faces/s b1 / b64"
+        ceiling = limit_text(macs, precision.split("+")[0], results[name]["classify_64"])
+        print(f"{name} classifier ({precision}): {figures}; {ceiling} at b64")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 Times each classifier's `probabilities` (scaling + forward + softmax) one face at a time and in
 batches, on FER2013 PublicTest faces (../shared/fer2013 or $MIEN_FER2013; synthetic faces without
 it: the int8+fp32 cascade's speed depends on how many faces are near-ties). Ratios are against
-PyTorch fp32 of the same model, measured in the same run.
+PyTorch fp32 of the same model, measured in the same run. Beside each batched figure: the limit of
+its arithmetic (multiply-adds per face against this CPU's measured throughput, benchmarks/limits.py;
+the cascade's is int8's) and the share of it reached.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from limits import instruction_sets, limit, macs_per_face, throughputs
 
 from mien.backends import load_classifier
 from mien.backends.cascade import CascadeClassifier
@@ -74,6 +77,7 @@ def main() -> None:
     crops = real_faces(args.batch)
     rows = []
     print(f"model: {args.model}")
+    print(instruction_sets())
     for name, path, precision, backend in classifiers(args.model):
         if precision == "bf16" and not native_bf16():
             print(f"{name}: skipped, this CPU has no bf16 in hardware (emulated, it is many times slower)")
@@ -81,14 +85,28 @@ def main() -> None:
         classifier = classifier_for(path, precision, backend)
         batched = faces_per_second(classifier, crops, args.batch, args.repeats)
         single = faces_per_second(classifier, crops[:64], 1, args.repeats)
-        rows.append((name, single, batched))
-    baseline = rows[0][2]
-    print(f"{'classifier':<38}{'1 face':>10}{f'batch {args.batch}':>11}{'vs torch fp32':>15}  (faces/s)")
-    for name, single, batched in rows:
-        print(f"{name:<38}{single:>10.0f}{batched:>11.0f}{batched / baseline:>14.2f}x")
+        rows.append((name, single, batched, classifier.precision.split("+")[0]))  # cascade: int8's
+    print_table(rows, args.batch, macs_per_face(model_file(args.model)))
     default = rows[-1][2]
     verdict = "meets" if default >= TARGET_FACES_PER_SECOND else "misses"
     print(f"the default {verdict} the target of {TARGET_FACES_PER_SECOND} faces/s batched")
+
+
+def print_table(rows: list[tuple], batch: int, macs: int) -> None:
+    """Faces/s one at a time and batched, the ratio to the first row, and each batched figure's limit."""
+    rates = throughputs()
+    print(f"{macs / 1e6:.1f}M multiply-adds per face; measured GMAC/s: "
+          + ", ".join(f"{precision} {rate / 1e9:.0f}" for precision, rate in rates.items()))  # fmt: skip
+    baseline = rows[0][2]
+    print(f"{'classifier':<38}{'1 face':>10}{f'batch {batch}':>11}{'vs torch fp32':>15}"
+          f"{'limit (faces/s)':>17}{'of limit':>10}")  # fmt: skip
+    for name, single, batched, precision in rows:
+        line = f"{name:<38}{single:>10.0f}{batched:>11.0f}{batched / baseline:>14.2f}x"
+        if precision in rates:
+            ceiling = limit(macs, rates[precision])
+            line += f"{ceiling:>12,.0f} {precision:<4}{batched / ceiling:>10.0%}"
+        print(line)
+    print("(faces/s; limit: the most the CPU's measured multiply-add rate allows in that precision)")
 
 
 if __name__ == "__main__":
