@@ -53,6 +53,11 @@ class Predictor:
             self._detector = create_detector(self.detector_name)
         return self._detector
 
+    @detector.setter
+    def detector(self, detector: Detector) -> None:
+        """A detector built with other settings (YuNet's max_side, say) or wrapped (to count calls)."""
+        self._detector = detector
+
     @property
     def model(self):
         """The PyTorch model, for explanations; loaded on first use when predictions run on ONNX."""
@@ -160,7 +165,16 @@ class Predictor:
         """Like predict, keeping each face's aligned crop and its transform (for explanations)."""
         if not isinstance(image, np.ndarray):
             image = read_image(image, self.max_pixels)
-        faces = self.detector.detect(image)
+        return self._classify_faces(image, self.detector.detect(image))
+
+    def predict_faces(self, image: np.ndarray, faces: list[Face]) -> list[FacePrediction]:
+        """These faces, found before (on an earlier video frame, say), aligned and classified in this
+        RGB image: the expressions are read from this image without running the detector."""
+        return [prediction for prediction, _ in self._classify_faces(image, faces)]
+
+    def _classify_faces(
+        self, image: np.ndarray, faces: list[Face]
+    ) -> list[tuple[FacePrediction, AlignedFace]]:
         if not faces:
             return []
         aligned = [align_face(image, face, self.input_size) for face in faces]

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from mien.cli import cli
@@ -215,3 +216,43 @@ def test_webcam_without_a_screen_is_a_one_line_error(tmp_path, untrained_checkpo
     )
     assert result.exit_code != 0
     assert "cannot open a window" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["video", "clip.mp4", "--detect-every", "0"], "--detect-every 0: give a number of 1 or more"),
+        (["video", "clip.mp4", "--detect-every", "-2"], "--detect-every -2: give a number of 1 or more"),
+        (["webcam", "--detect-every", "0"], "--detect-every 0: give a number of 1 or more"),
+        (["video", "clip.mp4", "--detect-side", "0"], "--detect-side 0: give a number of 1 or more"),
+        (
+            ["video", "clip.mp4", "--detect-side", "320", "--detector", "retinaface"],
+            "--detect-side sets YuNet's detection size",
+        ),
+    ],
+)
+def test_bad_speed_settings_are_one_line_errors_before_any_work(monkeypatch, capsys, tmp_path, args, message):
+    from tests.media import moving_face_video
+    from tests.test_cli_paths import mien, no_work
+
+    monkeypatch.chdir(tmp_path)
+    moving_face_video(tmp_path / "clip.mp4", frames=2)
+    no_work(monkeypatch)
+    code, out, err = mien(monkeypatch, capsys, *args)
+    assert code == 1 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith("error: ") and message in line
+
+
+def test_video_speed_settings_reach_the_stream(monkeypatch, tmp_path):
+    from tests.fakes import FakePredictor
+    from tests.media import moving_face_video
+
+    predictor = FakePredictor()
+    monkeypatch.setattr("mien.cli.recognition.load_predictor", lambda **options: predictor)
+    source = moving_face_video(tmp_path / "in.mp4", frames=5)
+    result = run("video", source, "--detect-every", "2", "--detect-side", "320", "--json")
+    assert result.exit_code == 0, result.output
+    [track] = json.loads(result.stdout)
+    assert track["frames"] == 5 and predictor.calls == 3  # detection on frames 0, 2 and 4
+    assert predictor.detector.settings.max_side == 320

@@ -11,8 +11,9 @@ from mien.pipeline import Predictor
 from mien.rows import columns
 from mien.video import Frame, process_video, read_frames, recognise_stream, summarize_tracks
 from mien.video.sinks import CsvSink, VideoSink
+from mien.video.tracking import FaceTracker
 from tests.fakes import EIGHT_CLASSES, FakePredictor
-from tests.media import moving_face_video
+from tests.media import moving_face_frames, moving_face_video
 
 
 def read_csv(path):
@@ -28,6 +29,71 @@ def test_the_stream_loop_runs_on_frames_from_a_list(untrained_checkpoint):
     assert [r.frame.index for r in results] == [0, 1, 2, 3, 4]
     assert [len(r.faces) for r in results] == [0, 1, 0, 1, 0]
     assert results[1].faces[0].track == results[3].faces[0].track  # the same face, one track
+
+
+class CountingDetector:
+    """A detector that counts its calls."""
+
+    def __init__(self, detector):
+        self.detector, self.calls = detector, 0
+
+    def detect(self, image):
+        self.calls += 1
+        return self.detector.detect(image)
+
+
+@pytest.fixture
+def counted(untrained_checkpoint) -> Predictor:
+    predictor = Predictor.from_checkpoint(untrained_checkpoint)
+    predictor.detector = CountingDetector(predictor.detector)
+    return predictor
+
+
+def as_frames(images) -> list[Frame]:
+    return [Frame(i, i / 10, image) for i, image in enumerate(images)]
+
+
+def test_detecting_every_other_frame_carries_the_faces_between(counted):
+    frames = as_frames(moving_face_frames(5))  # the face moves 20 px a frame
+    results = list(recognise_stream(counted, frames, detect_every=2))
+    assert [r.frame.index for r in results] == list(range(5))  # a result for every frame
+    assert counted.detector.calls == 3  # frames 0, 2 and 4
+    boxes = [[face.prediction.box for face in r.faces] for r in results]
+    assert all(len(b) == 1 for b in boxes)
+    assert boxes[0] == boxes[1] != boxes[2] == boxes[3] != boxes[4]
+    assert {face.track for r in results for face in r.faces} == {1}  # one face, one track
+
+
+def test_carried_faces_are_classified_on_the_current_frame(counted):
+    first = moving_face_frames(1)[0]
+    second = 255 - first  # the same place, other pixels: the expression read must come from here
+    results = list(recognise_stream(counted, as_frames([first, second]), detect_every=2))
+    faces = counted.detector.detector.detect(first)
+    [carried] = results[1].faces
+    assert carried.prediction == counted.predict_faces(second, faces)[0]
+    assert carried.prediction.scores != counted.predict_faces(first, faces)[0].scores
+
+
+def test_detecting_every_frame_is_predict_and_track_per_frame(counted):
+    frames = as_frames(moving_face_frames(4))
+    tracker = FaceTracker()
+    expected = [tracker.update(counted.predict(f.image), counted.class_names) for f in frames]
+    counted.detector.calls = 0
+    assert [r.faces for r in recognise_stream(counted, frames, detect_every=1)] == expected
+    assert counted.detector.calls == 4
+
+
+@pytest.mark.parametrize("detect_every", [0, -1])
+def test_detect_every_below_one_is_an_error(detect_every):
+    with pytest.raises(MienError, match="1 or more"):
+        next(recognise_stream(FakePredictor(), [], detect_every=detect_every))
+
+
+def test_a_video_detecting_every_other_frame_has_a_row_for_every_frame(tmp_path):
+    predictor = FakePredictor()
+    rows = process_video(predictor, moving_face_video(tmp_path / "in.mp4", frames=5), detect_every=2)
+    assert [r["frame"] for r in rows] == [0, 1, 2, 3, 4]
+    assert predictor.calls == 3  # detection on frames 0, 2 and 4
 
 
 def test_video_is_tracked_written_and_summarised(untrained_checkpoint, tmp_path):
