@@ -1,7 +1,7 @@
 """Each shipped model (and any checkpoint named) on the three data sets' reported splits: FER2013
 PrivateTest, FER+ FER2013Valid (the ten raters' majority) and RAF-DB test; accuracy and macro-F1.
 
-    .venv/bin/python scripts/cross_dataset.py [--checkpoint NAME=PATH ...] [--out docs/model_card/cross_dataset.json]
+    .venv/bin/python scripts/cross_dataset.py [--checkpoint NAME=PATH ...] [--only NAME ...] [--out FILE.json]
 
 Models answer in their own classes, matched to each data set's by name (mien.train.evaluate): a
 seven-class model is scored on FER+'s eight with contempt never answered; an eight-class model on
@@ -59,12 +59,18 @@ def main() -> None:
                 "model_lacks": report["model_lacks"],
                 "precision": report["precision"],
             }
-            print(f"{name:40s} {data_name:20s} {report['accuracy']:.2%}  macro-F1 {report['macro_f1']:.3f}", flush=True)
+            print(
+                f"{name:40s} {data_name:20s} {report['accuracy']:.2%}  macro-F1 {report['macro_f1']:.3f}",
+                flush=True,
+            )
     with atomic_path(args.out) as tmp:
         tmp.write_text(json.dumps(results, indent=1) + "\n")
     print("\n| model | " + " | ".join(DATA) + " |\n|---|" + "---|" * len(DATA))
     for name, figures in results.items():
-        cells = [f"{figures[d]['accuracy']:.1%} / {figures[d]['macro_f1']:.3f}" if d in figures else "-" for d in DATA]
+        cells = [
+            f"{figures[d]['accuracy']:.1%} / {figures[d]['macro_f1']:.3f}" if d in figures else "-"
+            for d in DATA
+        ]
         print(f"| `{name}` | " + " | ".join(cells) + " |")
 
 

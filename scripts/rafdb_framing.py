@@ -2,7 +2,7 @@
 framing) on RAF-DB's held-out tenth of train, as RAF-DB crops them ("native") and reframed by the
 pipeline's aligner ("pipeline"); and a grid of training faces from each set as the model sees them.
 
-    .venv/bin/python scripts/rafdb_framing.py [--rafdb ../shared/rafdb] [--grid docs/model_card/framing_grid.png]
+    .venv/bin/python scripts/rafdb_framing.py [--rafdb ../shared/rafdb] [--grid FILE.png]
 
 RAF-DB test is not read: the held-out tenth is the one runs choose on (data.holdout 0.1, seed 11).
 """
@@ -33,15 +33,21 @@ PER_ROW, ZOOM = 12, 3
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rafdb", type=Path, default=Path(os.environ.get("MIEN_RAFDB", SHARED / "rafdb")))
-    parser.add_argument("--fer2013", type=Path, default=Path(os.environ.get("MIEN_FER2013", SHARED / "fer2013")))
-    parser.add_argument("--ferplus", type=Path, default=Path(os.environ.get("MIEN_FERPLUS", SHARED / "ferplus")))
+    parser.add_argument(
+        "--fer2013", type=Path, default=Path(os.environ.get("MIEN_FER2013", SHARED / "fer2013"))
+    )
+    parser.add_argument(
+        "--ferplus", type=Path, default=Path(os.environ.get("MIEN_FERPLUS", SHARED / "ferplus"))
+    )
     parser.add_argument("--grid", type=Path, default=Path("docs/model_card/framing_grid.png"))
     args = parser.parse_args()
     classifier = load_classifier(model_file(MODEL), False, "fp32")
     rows = {}
     for framing in ("native", "pipeline"):
         _, held = training_splits(read_rafdb(args.rafdb, framing), DataConfig(holdout=0.1), seed=11)
-        report = classification_report(held.labels, classifier.probabilities(held.images).argmax(axis=1), held.class_names)
+        report = classification_report(
+            held.labels, classifier.probabilities(held.images).argmax(axis=1), held.class_names
+        )
         recalls = ", ".join(f"{name} {c['recall']:.2f}" for name, c in report["per_class"].items())
         print(f"RAF-DB held-out tenth ({len(held)} faces), {framing}: accuracy {report['accuracy']:.2%}, "
               f"macro-F1 {report['macro_f1']:.3f}; recall {recalls}")  # fmt: skip

@@ -165,22 +165,44 @@ def test_fer2013_label_weight_needs_the_fer2013_labels(ferplus_folder, tmp_path)
     assert result.exit_code != 0 and "data.fer2013_labels_from" in str(result.exception)
 
 
-def test_fer2013_labels_in_a_head_of_their_own_train_the_shared_layers_and_do_not_ship(ferplus_folder, tmp_path):
+def test_fer2013_labels_in_a_head_of_their_own_train_the_shared_layers_and_do_not_ship(
+    ferplus_folder, tmp_path
+):
     twin = write_fer2013_twin(tmp_path / "fer2013")
     fast = settings("train.epochs=1", "train.batch_size=4", "train.bf16=false", "train.seed=2")
     head = settings(f"data.fer2013_labels_from={twin}", "train.fer2013_head_weight=0.5")
-    result = run("train", "--data", ferplus_folder, "--model", "vgg_s", "--out", tmp_path / "run", *fast, *head)
+    result = run(
+        "train", "--data", ferplus_folder, "--model", "vgg_s", "--out", tmp_path / "run", *fast, *head
+    )
     assert result.exit_code == 0, result.output
     checkpoint = load_checkpoint(tmp_path / "run" / "last.pt")
     own_head = checkpoint["fer2013_head"]
-    last = {key.removeprefix("head.5."): value for key, value in checkpoint["state_dict"].items() if key.startswith("head.5.")}
+    last = {
+        key.removeprefix("head.5."): value
+        for key, value in checkpoint["state_dict"].items()
+        if key.startswith("head.5.")
+    }
     assert own_head.keys() == last.keys() and own_head["weight"].shape == (8, 256)
     assert not torch.equal(own_head["weight"], last["weight"])  # started as a copy, trained apart
-    assert not any("fer2013" in key for key in checkpoint["state_dict"])  # the model that ships is the usual one
-    assert load_classifier(tmp_path / "run" / "last.pt", precision="fp32").class_names == list(FERPLUS_CLASSES)
+    assert not any(
+        "fer2013" in key for key in checkpoint["state_dict"]
+    )  # the model that ships is the usual one
+    assert load_classifier(tmp_path / "run" / "last.pt", precision="fp32").class_names == list(
+        FERPLUS_CLASSES
+    )
 
     # resuming puts the head back as it was saved
-    result = run("train", "--data", ferplus_folder, "--out", tmp_path / "run", "--resume", *fast, *settings("train.epochs=2"), *head)
+    result = run(
+        "train",
+        "--data",
+        ferplus_folder,
+        "--out",
+        tmp_path / "run",
+        "--resume",
+        *fast,
+        *settings("train.epochs=2"),
+        *head,
+    )
     assert result.exit_code == 0, result.output
     assert load_checkpoint(tmp_path / "run" / "last.pt")["epoch"] == 2
 

@@ -11,8 +11,10 @@ pytestmark = pytest.mark.rafdb
 
 # ../shared/rafdb/README.md: faces per class and split (train -> Training, test -> PrivateTest)
 README_COUNTS = {
-    "Training": {"surprise": 1290, "fear": 281, "disgust": 717, "happy": 4772, "sad": 1982, "angry": 705, "neutral": 2524},
-    "PrivateTest": {"surprise": 329, "fear": 74, "disgust": 160, "happy": 1185, "sad": 478, "angry": 162, "neutral": 680},
+    "Training": {"surprise": 1290, "fear": 281, "disgust": 717, "happy": 4772, "sad": 1982, "angry": 705,
+                 "neutral": 2524},
+    "PrivateTest": {"surprise": 329, "fear": 74, "disgust": 160, "happy": 1185, "sad": 478, "angry": 162,
+                    "neutral": 680},
 }  # fmt: skip
 
 

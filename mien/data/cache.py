@@ -33,7 +33,7 @@ def cache_dir() -> Path:
 def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
     """Load FER2013 from a folder or a fer2013.csv, from the cache when the source is unchanged; or
     FER+ (its folders, or fer2013new.csv beside fer2013.csv), with each face's votes; or RAF-DB
-    (either layout), reframed as the pipeline frames faces."""
+    (either layout), framed as mien.data.rafdb.FRAMING says."""
     source = Path(source).expanduser()
     if not source.exists():
         raise MienError(f"data not found: {source} (give the FER2013 folder or fer2013.csv)")
@@ -63,7 +63,7 @@ def load_fer2013(source: str | Path, use_cache: bool = True) -> FaceSet:
 def fingerprint(source: Path) -> str:
     """A digest that changes whenever any file of the source changes."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\n{source.resolve()}\n".encode())
-    if is_rafdb(source):  # its faces are reframed: a new framing is new faces
+    if is_rafdb(source):  # another framing makes other faces from the same files
         digest.update(f"{FRAMING} {RAFDB_EYES}\n".encode())
     for path in _files_behind(source):
         stat = path.stat()

@@ -23,7 +23,9 @@ RAFDB_SIDE = 100
 FRAMINGS = ("pipeline", "native")  # reframed by the aligner, or the source's crop shrunk as it is
 
 
-def reframe(image: np.ndarray, framing: str, eyes=RAFDB_EYES, side: int = RAFDB_SIDE, size: int = 48) -> np.ndarray:
+def reframe(
+    image: np.ndarray, framing: str, eyes=RAFDB_EYES, side: int = RAFDB_SIDE, size: int = 48
+) -> np.ndarray:
     """A (size, size) grey face from an RGB or grey crop whose eyes sit at ``eyes`` when it is
     ``side`` pixels wide: aligned as the pipeline aligns ("pipeline"), or only shrunk ("native")."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
@@ -33,6 +35,8 @@ def reframe(image: np.ndarray, framing: str, eyes=RAFDB_EYES, side: int = RAFDB_
         raise ValueError(f"framing must be one of {FRAMINGS}, not {framing!r}")
     scale = grey.shape[1] / side
     (rx, ry), (lx, ly) = ((x * scale, y * scale) for x, y in eyes)
-    landmarks = Landmarks(right_eye=(rx, ry), left_eye=(lx, ly), nose=(0, 0), mouth_right=(0, 0), mouth_left=(0, 0))
+    landmarks = Landmarks(
+        right_eye=(rx, ry), left_eye=(lx, ly), nose=(0, 0), mouth_right=(0, 0), mouth_left=(0, 0)
+    )
     whole = Box(0, 0, grey.shape[1], grey.shape[0])
     return align_face(grey, Face(box=whole, score=1.0, landmarks=landmarks), size).crop

@@ -22,15 +22,19 @@ def as_votes(faces: FaceSet) -> FaceSet:
     unknown = sorted(set(faces.class_names) - set(FERPLUS_CLASSES))
     if unknown:
         raise MienError(f"classes FER+ does not have: {', '.join(unknown)}")
-    labels = np.array([FERPLUS_CLASSES.index(faces.class_names[label]) for label in faces.labels], dtype=np.int64)
+    labels = np.array(
+        [FERPLUS_CLASSES.index(faces.class_names[label]) for label in faces.labels], dtype=np.int64
+    )
     votes = np.zeros((len(faces), len(VOTE_COLUMNS)), dtype=np.int64)
     votes[np.arange(len(faces)), COLUMN_OF_CLASS[labels]] = RATERS
-    return FaceSet(faces.images, labels, faces.splits, faces.sources, class_names=FERPLUS_CLASSES, votes=votes,
-                   fer2013_labels=np.full(len(faces), -1, dtype=np.int64))  # fmt: skip
+    unknown_fer2013 = np.full(len(faces), -1, dtype=np.int64)
+    return FaceSet(faces.images, labels, faces.splits, faces.sources, class_names=FERPLUS_CLASSES,
+                   votes=votes, fer2013_labels=unknown_fer2013)  # fmt: skip
 
 
 def concatenate(parts: list[FaceSet]) -> FaceSet:
     """FER+ face sets one after another (sources prefixed by their part's number beyond the first)."""
+
     def sources(index: int, part: FaceSet) -> np.ndarray:
         return part.sources if index == 0 else np.char.add(f"joined{index}:", part.sources.astype(str))
 

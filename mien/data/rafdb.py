@@ -59,7 +59,9 @@ def read_rafdb(source: Path, framing: str = FRAMING) -> FaceSet:
     if not entries:
         raise MienError(f"no RAF-DB faces under {source} (expected train/<1-7>/*.jpg or basic/{LABEL_LIST})")
     images, labels, splits, sources, skipped = [], [], [], [], []
-    for path, source_name, code, prefix in tqdm(entries, desc="decoding RAF-DB", unit="img", leave=False, disable=None):
+    for path, source_name, code, prefix in tqdm(
+        entries, desc="decoding RAF-DB", unit="img", leave=False, disable=None
+    ):
         image, problem = _decode(path, framing)
         if problem is None and code not in CODE_TO_NAME:
             problem = "no RAF-DB label 1-7 (train_ or test_ file and class number)"

@@ -34,7 +34,9 @@ class ScaledUp(nn.Sequential):
         self.size = size
 
     def forward(self, x):
-        return super().forward(F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False))
+        return super().forward(
+            F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
+        )
 
 
 class PooledFlatten(nn.Flatten):
@@ -60,7 +62,9 @@ def build_vgg(
     """``dropout`` before the last layer; ``block_dropout`` (channel dropout after each block)
     defaults to half of it, as in the seed's network; ``input_size`` as the module says."""
     if input_size < 48 or input_size % 2 ** len(widths):
-        raise MienError(f"input_size must be 48 or more and a multiple of {2 ** len(widths)}, not {input_size}")
+        raise MienError(
+            f"input_size must be 48 or more and a multiple of {2 ** len(widths)}, not {input_size}"
+        )
     block_dropout = dropout / 2 if block_dropout is None else block_dropout
     layers: list[nn.Module] = []
     channels = in_channels

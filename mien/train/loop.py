@@ -81,7 +81,9 @@ def train_one_epoch(
                 logits, loss, soft_labels, settings.distill_alpha, settings.distill_temperature
             )
         if fer2013_logits is not None:
-            loss = loss + settings.fer2013_head_weight * labelled_cross_entropy(fer2013_logits, fer2013_targets)
+            loss = loss + settings.fer2013_head_weight * labelled_cross_entropy(
+                fer2013_logits, fer2013_targets
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if settings.grad_clip > 0:

@@ -46,7 +46,9 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     config = _with_fast_precision(config, ranks.device)
     settings = config.train
     if settings.fer2013_head_weight > 0 and ranks.world > 1:
-        raise MienError("train.fer2013_head_weight trains in one process (its head is not shared across ranks)")
+        raise MienError(
+            "train.fer2013_head_weight trains in one process (its head is not shared across ranks)"
+        )
     if not resume:  # before build_state, which may spend minutes on the teachers' labels
         prepare_fresh_run(out_dir, config, ranks.main)
     state = build_state(config, train_set, ranks.device, out_dir)

@@ -11,8 +11,8 @@ import numpy as np
 from mien.config import DataConfig
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import FaceSet
-from mien.data.joint import as_votes, concatenate, repeated
 from mien.data.ferplus import majority_labels, trainable, vote_distributions
+from mien.data.joint import as_votes, concatenate, repeated
 from mien.data.loaders import stratified_subset
 from mien.errors import MienError
 
@@ -28,7 +28,9 @@ def training_splits(faces: FaceSet, limits: DataConfig, seed: int) -> tuple[Face
     if limits.holdout > 0:
         train_set, public_set = _hold_out(train_set, limits.holdout, seed)
     if len(train_set) == 0 or len(public_set) == 0:
-        hint = "" if limits.holdout else "; or hold a share of Training out to choose on: --set data.holdout=0.1"
+        hint = (
+            "" if limits.holdout else "; or hold a share of Training out to choose on: --set data.holdout=0.1"
+        )
         raise MienError(f"the data needs both Training and PublicTest images (file-name prefixes){hint}")
     names = faces.class_names
     for index in np.flatnonzero(np.bincount(train_set.labels, minlength=len(names)) == 0):

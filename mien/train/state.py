@@ -141,7 +141,9 @@ def _fer2013_head(model: nn.Module, settings: TrainConfig, device: torch.device)
     """A fresh last layer beside the model's own, on the same hidden layer, started as a copy of it."""
     last = model.head[-1] if isinstance(getattr(model, "head", None), nn.Sequential) else None
     if not isinstance(last, nn.Linear):
-        raise MienError("train.fer2013_head_weight needs a model whose head ends in a linear layer (vgg, vgg_s)")
+        raise MienError(
+            "train.fer2013_head_weight needs a model whose head ends in a linear layer (vgg, vgg_s)"
+        )
     head = nn.Linear(last.in_features, last.out_features).to(device)
     head.load_state_dict(last.state_dict())
     return head

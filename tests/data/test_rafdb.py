@@ -39,7 +39,9 @@ def test_the_official_layout_is_found_from_above_basic_and_from_basic(tmp_path):
 
 
 def test_bad_lines_and_files_are_skipped_and_recorded(tmp_path):
-    root = write_rafdb_official(tmp_path / "rafdb", extra_lines=("train_09999.jpg 3", "train_00001.jpg x", "valid_0001.jpg 2"))
+    root = write_rafdb_official(
+        tmp_path / "rafdb", extra_lines=("train_09999.jpg 3", "train_00001.jpg x", "valid_0001.jpg 2")
+    )
     aligned = root / "basic" / "Image" / "aligned"
     (aligned / "train_00002_aligned.jpg").write_bytes(b"not a jpeg")
     (aligned / "train_00003_aligned.jpg").write_bytes(b"")

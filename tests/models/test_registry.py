@@ -56,7 +56,9 @@ def test_a_larger_input_runs_the_same_weights_on_the_face_scaled_up():
     with torch.no_grad():
         assert large.features(faces).shape[-2:] == (4, 4)  # 64 px inside, not 48
         scaled = torch.nn.functional.interpolate(faces, size=(64, 64), mode="bilinear", align_corners=False)
-        by_hand = small.head[1:](torch.nn.functional.avg_pool2d(small.features(scaled), 2, stride=1).flatten(1))
+        by_hand = small.head[1:](
+            torch.nn.functional.avg_pool2d(small.features(scaled), 2, stride=1).flatten(1)
+        )
         torch.testing.assert_close(large(faces), by_hand)
         assert not torch.allclose(large(faces), small(faces))
     with pytest.raises(MienError, match="input_size"):

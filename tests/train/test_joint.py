@@ -41,8 +41,22 @@ def test_a_joint_run_trains_and_scores_each_sets_held_out_faces(ferplus_folder, 
     assert result.exit_code == 0, result.output
     checkpoint = tmp_path / "run" / "last.pt"
     assert load_checkpoint(checkpoint)["config"]["data"]["joint_with"] == [str(rafdb)]
-    evaluate = ["evaluate", str(checkpoint), "--data", str(rafdb), "--split", "holdout", "--json", "--out", str(tmp_path / "eval")]
+    evaluate = [
+        "evaluate",
+        str(checkpoint),
+        "--data",
+        str(rafdb),
+        "--split",
+        "holdout",
+        "--json",
+        "--out",
+        str(tmp_path / "eval"),
+    ]
     result = CliRunner().invoke(cli, evaluate)
     assert result.exit_code == 0, result.output
-    _, raf_held = training_splits(load_fer2013(rafdb), DataConfig(holdout=0.3), seed=load_checkpoint(checkpoint)["config"]["train"]["seed"])
+    _, raf_held = training_splits(
+        load_fer2013(rafdb),
+        DataConfig(holdout=0.3),
+        seed=load_checkpoint(checkpoint)["config"]["train"]["seed"],
+    )
     assert json.loads(result.stdout)["count"] == len(raf_held)

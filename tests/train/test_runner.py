@@ -135,6 +135,12 @@ def test_init_from_starts_at_the_given_weights(train_csv, tmp_path):
         )
         fit(narrower, train_csv, tmp_path / "narrower")
     larger_input = load_config(  # the same weights on a larger input: they fit
-        None, [*FAST, *overrides, 'model.args={"input_size": 64}', f"train.init_from={tmp_path / 'first' / 'last.pt'}"]
+        None,
+        [
+            *FAST,
+            *overrides,
+            'model.args={"input_size": 64}',
+            f"train.init_from={tmp_path / 'first' / 'last.pt'}",
+        ],
     )
     fit(larger_input, train_csv, tmp_path / "larger_input")
