@@ -4,7 +4,6 @@ that say so (exit codes), and folders of symbolic links searched once each."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,27 +11,15 @@ import pytest
 from PIL import Image
 
 from mien.atomic import atomic_path
-from mien.cli.app import main
 from mien.data.fer2013 import read_folder
 from mien.data.synthetic import write_folder
 from mien.errors import MienError
 from mien.video import process_video
 from mien.video.sinks import VideoSink
 from mien.vision.io import image_files_under
+from tests.entry_point import run_mien
 from tests.fakes import FakePredictor
 from tests.media import moving_face_video
-
-
-def mien(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    """Run the `mien` entry point in this process: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["mien", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def no_work(monkeypatch) -> None:
@@ -90,7 +77,7 @@ def test_a_bad_output_path_is_a_one_line_error_before_any_work(places, monkeypat
     monkeypatch.chdir(places)
     no_work(monkeypatch)
     before = files_in(places)
-    code, out, err = mien(monkeypatch, capsys, *args)
+    code, out, err = run_mien(monkeypatch, capsys, *args)
     assert code == 1 and out == ""
     [line] = err.splitlines()
     assert line.startswith("error: ") and message in line
@@ -113,13 +100,13 @@ def test_a_stream_with_a_folder_for_its_video_stops_before_the_first_frame(place
 def test_batch_exits_1_when_an_input_failed(places, monkeypatch, capsys):
     summaries = iter([{"files": 2, "skipped": 0, "faces": 1, "errors": 1}])
     monkeypatch.setattr("mien.batch.run_batch", lambda *args, **kwargs: next(summaries))
-    code, out, _ = mien(monkeypatch, capsys, "batch", places / "photos", "--out", places / "faces.csv")
+    code, out, _ = run_mien(monkeypatch, capsys, "batch", places / "photos", "--out", places / "faces.csv")
     assert code == 1 and "2 file(s) done" in out and "1 error(s)" in out
     summaries = iter([{"files": 2, "skipped": 0, "faces": 1, "errors": 0}])
-    code, out, _ = mien(monkeypatch, capsys, "batch", places / "photos", "--out", places / "faces.csv")
+    code, out, _ = run_mien(monkeypatch, capsys, "batch", places / "photos", "--out", places / "faces.csv")
     assert code == 0 and "0 error(s)" in out
     summaries = iter([{"files": 0, "skipped": 0, "faces": 0, "errors": 0}])  # nothing to do
-    code, _, err = mien(monkeypatch, capsys, "batch", places / "photos", "--out", places / "faces.csv")
+    code, _, err = run_mien(monkeypatch, capsys, "batch", places / "photos", "--out", places / "faces.csv")
     assert code == 1 and "no image or video files in" in err
 
 
@@ -129,7 +116,7 @@ def test_an_empty_folder_is_an_error(tmp_path, monkeypatch, capsys):
     image(tmp_path / "full" / "grey.png")
     no_work(monkeypatch)
     for inputs in ([tmp_path / "empty"], [tmp_path / "full", tmp_path / "empty"]):
-        code, out, err = mien(monkeypatch, capsys, "predict", *inputs)
+        code, out, err = run_mien(monkeypatch, capsys, "predict", *inputs)
         assert code == 1 and out == ""
         assert err.startswith(f"error: {tmp_path / 'empty'}: no image files in this folder")
         assert len(err.splitlines()) == 1 and ".png" in err
@@ -164,7 +151,7 @@ def test_symbolic_links_are_followed_and_each_file_listed_once(linked):
 
 
 def test_predict_answers_each_file_once_through_links(linked, monkeypatch, capsys):
-    code, out, err = mien(monkeypatch, capsys, "predict", linked, "--json")
+    code, out, err = run_mien(monkeypatch, capsys, "predict", linked, "--json")
     assert code == 0, err
     answered = [json.loads(line)["path"] for line in out.splitlines()]
     assert answered == [str(path) for path in image_files_under(linked)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -15,7 +14,6 @@ from skimage import data
 from mien.backends.cascade import CascadeClassifier
 from mien.backends.ensemble import EnsembleClassifier
 from mien.catalogue import DEFAULT_MODEL
-from mien.cli.app import main
 from mien.errors import MienError
 from mien.pipeline import Predictor
 from mien.render.annotate import CLASS_COLOURS, OTHER_COLOURS, annotate, class_colour
@@ -23,6 +21,7 @@ from mien.render.plots import save_timeline
 from mien.rows import columns
 from mien.types import Box, Face, FacePrediction
 from tests.conftest import FERPLUS_CLASSES
+from tests.entry_point import run_mien
 from tests.fakes import EIGHT_CLASSES
 from tests.media import moving_face_video
 
@@ -33,18 +32,6 @@ def astronaut(tmp_path):
     path.parent.mkdir()
     Image.fromarray(data.astronaut()).save(path)
     return path
-
-
-def run(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    """`mien ARGS` in this process (so the test's catalogue holds): exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["mien", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as exit:
-        code = exit.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_named_model_with_an_int8_file_runs_as_the_cascade(ferplus_model):
@@ -81,7 +68,7 @@ def test_predict_with_a_named_model_writes_its_classes(
     ferplus_model, astronaut, tmp_path, monkeypatch, capsys
 ):
     outputs = ["--csv", tmp_path / "faces.csv", "--annotate", tmp_path / "annotated"]
-    code, out, err = run(
+    code, out, err = run_mien(
         monkeypatch, capsys, "predict", astronaut, "--model", ferplus_model, "--json", *outputs
     )
     assert code == 0, err
@@ -107,21 +94,23 @@ def test_a_wrong_model_choice_is_a_one_line_error(
     ferplus_model, astronaut, monkeypatch, capsys, command, args, message
 ):
     inputs = {"webcam": [], "serve": [], "batch": [astronaut, "--out", "x.csv"]}.get(command, [astronaut])
-    code, _, err = run(monkeypatch, capsys, command, *inputs, *args)
+    code, _, err = run_mien(monkeypatch, capsys, command, *inputs, *args)
     assert code == 1 and err.splitlines() == [err.strip()] and err.startswith(message), err
     if "nope" in args:
         assert "ferplus" in err  # the names come from the catalogue
 
 
 def test_model_and_ensemble_together_is_an_error(ferplus_model, astronaut, monkeypatch, capsys):
-    code, _, err = run(monkeypatch, capsys, "predict", astronaut, "--model", "ferplus", "--ensemble")
+    code, _, err = run_mien(monkeypatch, capsys, "predict", astronaut, "--model", "ferplus", "--ensemble")
     assert code == 1 and err.startswith("error: --model and --ensemble: use one of them")
 
 
 def test_video_with_a_named_model_follows_its_classes(ferplus_model, tmp_path, monkeypatch, capsys):
     source = moving_face_video(tmp_path / "in.mp4", frames=3)
     outputs = ["--csv", tmp_path / "f.csv", "--timeline", tmp_path / "t.png", "--out", tmp_path / "o.mp4"]
-    code, out, err = run(monkeypatch, capsys, "video", source, "--model", ferplus_model, "--json", *outputs)
+    code, out, err = run_mien(
+        monkeypatch, capsys, "video", source, "--model", ferplus_model, "--json", *outputs
+    )
     assert code == 0, err
     [track] = json.loads(out)
     assert list(track["mean_scores"]) == list(FERPLUS_CLASSES)
@@ -143,7 +132,7 @@ def test_explain_with_a_named_model_explains_its_classes(
         "--out",
         tmp_path / "maps",
     ]
-    code, out, err = run(monkeypatch, capsys, "explain", astronaut, *args)
+    code, out, err = run_mien(monkeypatch, capsys, "explain", astronaut, *args)
     assert code == 0, err
     [record] = json.loads((tmp_path / "maps" / "astronaut_explanations.json").read_text())["explanations"]
     assert record["target"] == "contempt"
@@ -160,7 +149,7 @@ def test_batch_passes_the_model_name_to_its_workers(ferplus_model, astronaut, tm
         return {"files": 1, "skipped": 0, "faces": 1, "errors": 0}
 
     monkeypatch.setattr(mien.batch, "run_batch", fake_run_batch)
-    code, _, err = run(
+    code, _, err = run_mien(
         monkeypatch, capsys, "batch", astronaut, "--out", tmp_path / "o.csv", "--model", "ferplus"
     )
     assert code == 0, err
