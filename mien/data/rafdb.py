@@ -48,7 +48,7 @@ def rafdb_files(source: Path) -> list[Path]:
     official = _official_root(source)
     if official is not None:
         return [official / LABEL_LIST, *sorted((official / ALIGNED).glob("*.jpg"))]
-    return sorted(path for prefix in SPLIT_OF_PREFIX for path in (source / prefix).glob("*/*.jpg"))
+    return [path for path, *_ in _folder_entries(source)]
 
 
 def read_rafdb(source: Path, framing: str = FRAMING) -> FaceSet:

@@ -152,15 +152,20 @@ def _fer2013_head(model: nn.Module, settings: TrainConfig, device: torch.device)
 def _fer2013_targets(train_set: FaceSet, settings: TrainConfig) -> torch.Tensor | None:
     if settings.fer2013_head_weight == 0:
         return None
+    return torch.from_numpy(_fer2013_one_hot(train_set, "train.fer2013_head_weight"))
+
+
+def _fer2013_one_hot(train_set: FaceSet, setting: str) -> np.ndarray:
+    """(N, classes) float32: each face's single FER2013 label one-hot, zeros where it is not known."""
     if train_set.fer2013_labels is None:
         raise MienError(
-            "train.fer2013_head_weight needs each face's FER2013 label: set data.fer2013_labels_from "
+            f"{setting} needs each face's FER2013 label: set data.fer2013_labels_from "
             "to a FER2013 folder or fer2013.csv (or train on fer2013new.csv, which has them)"
         )
-    known = train_set.fer2013_labels >= 0
+    known = np.flatnonzero(train_set.fer2013_labels >= 0)
     one_hot = np.zeros((len(train_set), len(train_set.class_names)), dtype=np.float32)
-    one_hot[np.flatnonzero(known), train_set.fer2013_labels[known]] = 1.0
-    return torch.from_numpy(one_hot)
+    one_hot[known, train_set.fer2013_labels[known]] = 1.0
+    return one_hot
 
 
 def _vote_targets(train_set: FaceSet, settings: TrainConfig) -> np.ndarray:
@@ -172,14 +177,9 @@ def _vote_targets(train_set: FaceSet, settings: TrainConfig) -> np.ndarray:
         return targets
     if not 0 < weight <= 1:
         raise MienError(f"train.fer2013_label_weight is a share between 0 and 1, not {weight}")
-    if train_set.fer2013_labels is None:
-        raise MienError(
-            "train.fer2013_label_weight needs each face's FER2013 label: set data.fer2013_labels_from "
-            "to a FER2013 folder or fer2013.csv (or train on fer2013new.csv, which has them)"
-        )
+    one_hot = _fer2013_one_hot(train_set, "train.fer2013_label_weight")
     paired = np.flatnonzero(train_set.fer2013_labels >= 0)
-    one_hot = np.eye(targets.shape[1], dtype=targets.dtype)[train_set.fer2013_labels[paired]]
-    targets[paired] = (1 - weight) * targets[paired] + weight * one_hot
+    targets[paired] = (1 - weight) * targets[paired] + weight * one_hot[paired]
     return targets
 
 
