@@ -232,13 +232,14 @@ def test_webcam_without_a_screen_is_a_one_line_error(tmp_path, untrained_checkpo
     ],
 )
 def test_bad_speed_settings_are_one_line_errors_before_any_work(monkeypatch, capsys, tmp_path, args, message):
+    from tests.entry_point import run_mien
     from tests.media import moving_face_video
-    from tests.test_cli_paths import mien, no_work
+    from tests.test_cli_paths import no_work
 
     monkeypatch.chdir(tmp_path)
     moving_face_video(tmp_path / "clip.mp4", frames=2)
     no_work(monkeypatch)
-    code, out, err = mien(monkeypatch, capsys, *args)
+    code, out, err = run_mien(monkeypatch, capsys, *args)
     assert code == 1 and out == ""
     [line] = err.splitlines()
     assert line.startswith("error: ") and message in line
