@@ -7,6 +7,10 @@ dropout; then dense layers. Four blocks take a 48x48 face to a 3x3 map.
 hands it 48x48 crops): every layer sees finer detail, at (input_size / 48)^2 the compute, and the
 larger last map is averaged down to 3x3, so the weights are the 48 px network's and one starts
 the other.
+
+``stem`` replaces the first full-resolution block by one stride-2 3x3 convolution with that many
+channels, so the blocks run on a 24x24 map: on a CPU the 48x48 layers cost more than their
+multiply-adds say (their activations are the largest memory traffic), and int8 gains most there.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from mien.errors import MienError
 from mien.models.registry import FaceClassifier, register_model
 
 
-def conv_bn_relu(in_channels: int, out_channels: int) -> list[nn.Module]:
+def conv_bn_relu(in_channels: int, out_channels: int, stride: int = 1) -> list[nn.Module]:
     return [
-        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+        nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
         nn.BatchNorm2d(out_channels),
         nn.ReLU(inplace=True),
     ]
@@ -58,21 +62,21 @@ def build_vgg(
     block_dropout: float | None = None,
     in_channels: int = 1,
     input_size: int = 48,
+    stem: int | None = None,
 ) -> FaceClassifier:
     """``dropout`` before the last layer; ``block_dropout`` (channel dropout after each block)
-    defaults to half of it, as in the seed's network; ``input_size`` as the module says."""
-    if input_size < 48 or input_size % 2 ** len(widths):
-        raise MienError(
-            f"input_size must be 48 or more and a multiple of {2 ** len(widths)}, not {input_size}"
-        )
+    defaults to half of it, as in the seed's network; ``input_size`` and ``stem`` as the module says."""
+    halvings = len(widths) + (stem is not None)
+    if input_size < 48 or input_size % 2**halvings:
+        raise MienError(f"input_size must be 48 or more and a multiple of {2**halvings}, not {input_size}")
     block_dropout = dropout / 2 if block_dropout is None else block_dropout
-    layers: list[nn.Module] = []
-    channels = in_channels
+    layers: list[nn.Module] = conv_bn_relu(in_channels, stem, stride=2) if stem else []
+    channels = stem or in_channels
     for width in widths:
         layers += conv_bn_relu(channels, width) + conv_bn_relu(width, width)
         layers += [nn.MaxPool2d(2)] + ([nn.Dropout2d(block_dropout)] if block_dropout > 0 else [])
         channels = width
-    side, scaled_side = 48 // 2 ** len(widths), input_size // 2 ** len(widths)
+    side, scaled_side = 48 // 2**halvings, input_size // 2**halvings
     features = nn.Sequential(*layers) if input_size == 48 else ScaledUp(input_size, *layers)
     head = nn.Sequential(
         nn.Flatten() if input_size == 48 else PooledFlatten(scaled_side - side + 1),
@@ -106,6 +110,7 @@ def vgg_s(
     dropout: float = 0.4,
     block_dropout=None,
     input_size: int = 48,
+    stem: int | None = None,
 ):
     """The same design at half width (about 1.8M parameters): a quarter of the compute."""
-    return build_vgg(tuple(widths), hidden, num_classes, dropout, block_dropout, input_size=input_size)
+    return build_vgg(tuple(widths), hidden, num_classes, dropout, block_dropout, input_size=input_size, stem=stem)
