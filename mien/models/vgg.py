@@ -113,4 +113,6 @@ def vgg_s(
     stem: int | None = None,
 ):
     """The same design at half width (about 1.8M parameters): a quarter of the compute."""
-    return build_vgg(tuple(widths), hidden, num_classes, dropout, block_dropout, input_size=input_size, stem=stem)
+    return build_vgg(
+        tuple(widths), hidden, num_classes, dropout, block_dropout, input_size=input_size, stem=stem
+    )

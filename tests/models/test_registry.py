@@ -69,8 +69,9 @@ def test_a_stem_halves_the_face_before_the_blocks():
     model = create_model("vgg_s", stem=32, widths=[48, 96, 192], hidden=128).eval()
     first = model.features[0]
     assert (first.stride, first.out_channels) == ((2, 2), 32)
+    faces = torch.rand(2, 1, 48, 48)
     with torch.no_grad():
-        assert model.features(torch.rand(2, 1, 48, 48)).shape == (2, 192, 3, 3)  # 48 -> 24 -> 12 -> 6 -> 3
-        assert create_model("vgg_s", stem=32, widths=[48, 96, 192], input_size=64)(torch.rand(2, 1, 48, 48)).shape == (2, 7)
+        assert model.features(faces).shape == (2, 192, 3, 3)  # 48 -> 24, then three blocks: 12, 6, 3
+        assert create_model("vgg_s", stem=32, widths=[48, 96, 192], input_size=64)(faces).shape == (2, 7)
     with pytest.raises(MienError, match="multiple of 16"):
         create_model("vgg_s", stem=32, widths=[48, 96, 192], input_size=72)
