@@ -29,9 +29,6 @@ class ShippedModel:
     classes: tuple[str, ...] = FER2013_CLASSES
     figures: dict[str, float] = field(default_factory=dict)  # accuracy (%) on FER2013's test splits
     members: tuple[str, ...] = ()  # an ensemble: the shipped models it averages
-    # With an int8 file: True runs it with fp32 re-answering its near-ties (fp32's labels at most of
-    # int8's speed); False runs int8 alone (a model shipped for speed first)
-    cascade: bool = True
 
 
 @dataclass(frozen=True)
