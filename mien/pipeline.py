@@ -95,7 +95,8 @@ class Predictor:
         the default model unless named. It runs on ONNX Runtime where that is installed (faster,
         and PyTorch is never imported), else on PyTorch. On ONNX Runtime a model that ships an int8
         export runs it with the fp32 one re-answering its near-ties (CascadeClassifier): fp32's
-        labels at most of int8's speed; a model without one runs its fp32 file."""
+        labels at most of int8's speed; one shipped for speed first runs int8 alone; a model
+        without an int8 export runs its fp32 file."""
         if model in BACKENDS:  # the first parameter was the backend before models had names
             raise MienError(f"{model!r} is a backend, not a model: Predictor.default(backend={model!r})")
         shipped = shipped_model(model)
@@ -114,6 +115,8 @@ class Predictor:
         if precision != "auto" or tta or "int8" not in shipped.files:
             chosen = model_file(name, "fp32" if precision == "auto" else precision)
             return cls(load_classifier(chosen, tta, threads=threads), detector, weights, name)
+        if not shipped.cascade:
+            return cls(load_classifier(model_file(name, "int8"), threads=threads), detector, weights, name)
         fast, exact = (load_classifier(model_file(name, p), threads=threads) for p in ("int8", "fp32"))
         return cls(CascadeClassifier(fast, exact), detector, weights, name)
 

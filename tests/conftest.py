@@ -130,14 +130,18 @@ def eight_class_weights(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def ferplus_model(eight_class_weights, monkeypatch) -> str:
-    """The catalogue with "ferplus" (the 8-class model, fp32 and int8) and "ferplus_fp32" (the same,
-    fp32 only) beside the shipped models; returns "ferplus"."""
+    """The catalogue with "ferplus" (the 8-class model, fp32 and int8), "ferplus_fp32" (the same,
+    fp32 only) and "ferplus_int8" (both files, int8 run alone) beside the shipped models; returns
+    "ferplus"."""
     from mien import catalogue
 
     both, fp32 = {"fp32": "eight_test.onnx", "int8": "eight_test.int8.onnx"}, {"fp32": "eight_test.onnx"}
     added = (
         catalogue.ShippedModel("ferplus", "8 classes (untrained)", both, FERPLUS_CLASSES),
         catalogue.ShippedModel("ferplus_fp32", "8 classes, fp32 only (untrained)", fp32, FERPLUS_CLASSES),
+        catalogue.ShippedModel(
+            "ferplus_int8", "8 classes, int8 alone (untrained)", both, FERPLUS_CLASSES, cascade=False
+        ),
     )
     names = {model.name for model in added}
     kept = tuple(model for model in catalogue._SHIPPED if model.name not in names)

@@ -50,6 +50,12 @@ def test_each_shipped_model_describes_itself_as_the_catalogue_says():
         assert np.abs(on_torch.probabilities(faces) - on_onnx.probabilities(faces)).max() < 1e-4
 
 
+def test_the_fast_model_ships_in_5_mb_and_runs_its_int8_file_alone():
+    fast = shipped_model("fast")
+    assert not fast.cascade and set(fast.files) == {"fp32", "int8"}
+    assert sum(model_file("fast", precision).stat().st_size for precision in fast.files) <= 5 * 1024 * 1024
+
+
 def test_names_resolve_to_shipped_files_and_retired_names_say_how_to_rebuild(tmp_path, monkeypatch):
     assert resolve_model(DEFAULT_MODEL) == model_file()
     assert resolve_model("runs/mine/best.pt") == Path("runs/mine/best.pt")

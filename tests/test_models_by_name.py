@@ -52,6 +52,15 @@ def test_a_named_model_without_an_int8_file_runs_its_fp32_file(ferplus_model):
         Predictor.default("ferplus_fp32", precision="int8")
 
 
+def test_a_named_model_shipped_for_speed_runs_its_int8_file_alone(ferplus_model):
+    predictor = Predictor.default("ferplus_int8")
+    assert predictor.classifier.precision == "int8"
+    assert not isinstance(predictor.classifier, CascadeClassifier)
+    assert Predictor.default("ferplus_int8", tta=True).classifier.precision == "fp32"
+    [face] = predictor.predict(data.astronaut())
+    assert list(face.scores) == list(FERPLUS_CLASSES)
+
+
 def test_default_keeps_its_model_and_keywords_and_names_the_rest():
     assert Predictor.default().model_name == DEFAULT_MODEL
     assert Predictor.default("fer2013").model_name == DEFAULT_MODEL  # an alias
