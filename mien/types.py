@@ -20,6 +20,16 @@ class Box:
         return [self.x, self.y, self.w, self.h]
 
 
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    width = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    height = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    if width <= 0 or height <= 0:
+        return 0.0
+    overlap = width * height
+    return overlap / (a.w * a.h + b.w * b.h - overlap)
+
+
 Point = tuple[float, float]
 
 

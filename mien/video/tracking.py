@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mien.types import Box, FacePrediction
+from mien.types import Box, FacePrediction, iou
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,3 @@ class FaceTracker:
             track.missed += 1
         self._tracks = [t for t in self._tracks if t.missed <= self.max_missed]
         return tracked
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes."""
-    width = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
-    height = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
-    if width <= 0 or height <= 0:
-        return 0.0
-    overlap = width * height
-    return overlap / (a.w * a.h + b.w * b.h - overlap)

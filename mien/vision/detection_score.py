@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mien.types import Box
+from mien.types import Box, iou
 from mien.vision.detect import Detector
 from mien.vision.io import read_image
 
@@ -30,16 +30,12 @@ class DetectionScore:
 def matches(box: Box, truth: list[float]) -> bool:
     """The labels' rule: IoU >= 0.3, or each box's centre inside the other."""
     x1, y1, x2, y2 = truth
-    width = max(0.0, min(box.x + box.w, x2) - max(box.x, x1))
-    height = max(0.0, min(box.y + box.h, y2) - max(box.y, y1))
-    overlap = width * height
-    union = box.w * box.h + (x2 - x1) * (y2 - y1) - overlap
     centre_x, centre_y = box.x + box.w / 2, box.y + box.h / 2
     centres_inside = (
         x1 <= centre_x <= x2 and y1 <= centre_y <= y2 and box.x <= (x1 + x2) / 2 <= box.x + box.w
         and box.y <= (y1 + y2) / 2 <= box.y + box.h
     )  # fmt: skip
-    return overlap / union >= 0.3 or centres_inside
+    return iou(box, Box(x1, y1, x2 - x1, y2 - y1)) >= 0.3 or centres_inside
 
 
 def score_detector(detector: Detector, folder: Path) -> DetectionScore:
