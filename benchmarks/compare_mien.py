@@ -23,7 +23,7 @@ def measure(
     backend: str, crops_path: str, photo_dir: str, video_path: str, classifier_model: str = DEFAULT_MODEL
 ) -> dict:
     predictor = Predictor.default(backend=backend)
-    same = classifier_model in (DEFAULT_MODEL, predictor.model_name)
+    same = classifier_model == predictor.model_name
     classifier = predictor if same else Predictor.default(classifier_model, backend=backend)
     crops = np.load(crops_path)
     photos = sorted(Path(photo_dir).glob("*.jpg"))

@@ -60,8 +60,7 @@ def real_faces(count: int) -> np.ndarray:
 
 
 def faces_per_second(classifier, crops: np.ndarray, batch: int, repeats: int) -> float:
-    one_pass(classifier, crops, batch)  # warm-up
-    return statistics.median(one_pass(classifier, crops, batch) for _ in range(repeats))
+    return in_turns([classifier], crops, batch, repeats)[0]
 
 
 def in_turns(classifiers: list, crops: np.ndarray, batch: int, repeats: int) -> list[float]:
