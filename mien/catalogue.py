@@ -116,7 +116,7 @@ _RETIRED = (  # teachers and starting points of the shipped models (docs/model_c
     ),
 )
 
-DETECTOR_FILES = {"yunet": "face_detection_yunet_2023mar.onnx"}  # OpenCV Zoo's YuNet (MIT licence)
+DETECTOR_FILES = {"yunet": "face_detection_yunet_2023mar_any_size.onnx"}  # OpenCV Zoo's YuNet (MIT licence)
 
 
 def shipped_models() -> list[ShippedModel]:

@@ -31,3 +31,18 @@ def use_bf16(precision: str) -> bool:
     if precision not in PRECISIONS:
         raise MienError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
     return native_bf16() if precision == "auto" else precision == "bf16"
+
+
+def cpu_session(path: Path, threads: int = 0):
+    """An ONNX Runtime session on the CPU (threads 0: one per core) that logs errors only.
+
+    Idle threads sleep instead of spinning: the face detector and the classifier take turns on
+    the same cores.
+    """
+    import onnxruntime  # here, so that reading PRECISIONS does not load ONNX Runtime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mien.errors import MienError
+from mien.runtime import cpu_session
 from mien.vision.preprocess import tta_views
 
 BATCH = 256  # faces per call: large enough to keep both cores busy, small enough for the cache
@@ -15,20 +16,11 @@ BATCH = 256  # faces per call: large enough to keep both cores busy, small enoug
 
 class OnnxClassifier:
     def __init__(self, path: str | Path, tta: bool = False, threads: int = 0):
-        import onnxruntime
-
         path = Path(path)
         if not path.is_file():
             raise MienError(f"model not found: {path}")
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads  # 0: one per core
-        options.log_severity_level = 3  # errors only
-        # Idle threads sleep instead of spinning: the face detector needs the same cores between calls.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self.session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
+            self.session = cpu_session(path, threads)
         except Exception as err:  # ONNX Runtime raises its own types for a damaged or foreign file
             raise MienError(f"{path}: not a readable ONNX model ({type(err).__name__})") from None
         metadata = self.session.get_modelmeta().custom_metadata_map

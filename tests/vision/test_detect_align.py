@@ -41,6 +41,13 @@ def test_a_thin_or_tiny_image_is_an_image_without_faces(name, shape):
     assert create_detector(name).detect(np.full((*shape, 3), 127, np.uint8)) == []
 
 
+@pytest.mark.parametrize("image", [np.zeros((64, 64), np.uint8), np.zeros((64, 64, 4), np.uint8),
+                                   np.zeros((64, 64, 3), np.float32)])  # fmt: skip
+def test_yunet_refuses_what_is_not_an_rgb_uint8_image_in_one_line(image):
+    with pytest.raises(MienError, match=r"expected an RGB image, \(H, W, 3\) uint8; got \(64, 64"):
+        create_detector("yunet").detect(image)
+
+
 def test_unknown_detector_lists_the_valid_ones():
     with pytest.raises(MienError, match="unknown detector 'haar'; valid: retinaface, yunet"):
         create_detector("haar")
