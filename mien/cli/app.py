@@ -120,14 +120,18 @@ def cli(context: click.Context, debug: bool) -> None:
 
 
 def main() -> None:
-    """Entry point: run the command group, turning MienError, and a missing optional package, into a
-    one-line message."""
+    """Entry point: run the command group, turning MienError, a bad option and a missing optional
+    package into a one-line message."""
     debug = "--debug" in sys.argv[1:]
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="mien", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as err:  # a bad option or argument: one line, as every other error
+        where = f" (see {err.ctx.command_path} --help)" if err.ctx else ""
+        click.echo(f"error: {err.format_message()}{where}", err=True)
+        sys.exit(err.exit_code)
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)
