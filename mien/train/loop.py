@@ -12,6 +12,7 @@ from mien.data.augment import augment_batch, cutmix, mixup
 from mien.data.loaders import batches, epoch_order, to_model_input
 from mien.models.forward import autocast
 from mien.train.distill import distillation_loss
+from mien.train.optim import clip_gradients
 from mien.train.state import TrainingState
 
 
@@ -87,7 +88,7 @@ def train_one_epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if settings.grad_clip > 0:
-            nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+            clip_gradients(optimizer, settings.grad_clip)
         optimizer.step()
         if ema is not None:
             ema.update_parameters(model)

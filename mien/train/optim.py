@@ -38,3 +38,9 @@ def lr_schedule(settings: TrainConfig, steps_per_epoch: int) -> Callable[[int], 
         warmup_steps=round(settings.warmup_epochs * steps_per_epoch),
         final_fraction=settings.final_lr_fraction,
     )
+
+
+def clip_gradients(optimizer: torch.optim.Optimizer, max_norm: float) -> None:
+    """Scale the gradients of every parameter the optimizer steps (the model's, and a second head's
+    trained beside it) so that together their norm is at most max_norm."""
+    nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], max_norm)

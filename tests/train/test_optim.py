@@ -4,7 +4,7 @@ from torch import nn
 
 from mien.config import TrainConfig
 from mien.errors import MienError
-from mien.train.optim import lr_schedule, make_optimizer
+from mien.train.optim import clip_gradients, lr_schedule, make_optimizer
 from mien.train.schedule import lr_at
 
 
@@ -39,3 +39,14 @@ def test_the_schedule_spans_the_whole_run():
     assert lr_for_step(4) == pytest.approx(0.1)
     assert lr_for_step(39) == lr_at(39, total_steps=40, peak_lr=0.1, warmup_steps=5, final_fraction=0.01)
     assert lr_for_step(40) == pytest.approx(0.001)
+
+
+def test_clipping_covers_every_parameter_the_optimizer_steps():
+    model, second_head = nn.Linear(3, 2), nn.Linear(3, 2)  # a head trained beside the model
+    optimizer = make_optimizer(nn.ModuleList([model, second_head]), TrainConfig())
+    for parameter in [*model.parameters(), *second_head.parameters()]:
+        parameter.grad = torch.full_like(parameter, 10.0)
+    clip_gradients(optimizer, max_norm=1.0)
+    grads = [p.grad for p in [*model.parameters(), *second_head.parameters()]]
+    assert torch.linalg.vector_norm(torch.cat([g.flatten() for g in grads])) == pytest.approx(1.0, rel=1e-4)
+    assert torch.allclose(second_head.weight.grad, model.weight.grad)  # both scaled alike
