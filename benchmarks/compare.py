@@ -10,7 +10,7 @@ sides), video frames/s at 640x480 (one face), cold start (a command from process
 first photo's answer), peak memory; and, with
 FER2013 at ../shared/fer2013 (or $MIEN_FER2013), the time for `mien predict --aligned --json` over
 its 7,178 test images against fer's classifier over the same files, with PrivateTest accuracy.
-Beside mien's classifier figures: the limit of their arithmetic on this CPU (benchmarks/limits.py).
+Beside mien's figures: the limit of their arithmetic on this CPU (benchmarks/limits.py).
 mien's classifier columns time --classifier-model (the fast model); the others the default model.
 Each system is measured --rounds times, in turns, and each figure is the median of its rounds.
 """
@@ -29,11 +29,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from limits import instruction_sets, limit_text, macs_per_face
+from limits import frame_limit_text, instruction_sets, limit_text, macs_per_face, macs_per_run
 from recognition_speed import frames_640x480
 from tqdm import tqdm
 
-from mien.catalogue import DEFAULT_MODEL, model_file
+from mien.catalogue import DEFAULT_MODEL, detector_file, model_file
 from mien.data.cache import cache_dir
 from mien.data.synthetic import make_faces
 
@@ -203,13 +203,22 @@ def better(results: dict, name: str, key: str, larger: bool) -> float:
 
 
 def print_limits(results: dict, classifier_model: str) -> None:
-    """mien's classifier figures beside the limit of the precision they run in (a cascade: its first)."""
+    """mien's figures beside the limit of their arithmetic: the classifier's in the precision it runs
+    in (a cascade: its first), a 640x480 frame's as YuNet in fp32 and the default model's face."""
     macs = macs_per_face(model_file(classifier_model))
+    detector = macs_per_run(detector_file("yunet"), (1, 480, 640, 3))
+    default = macs_per_face(model_file(DEFAULT_MODEL))
     for name in SYSTEMS[1:]:
         precision = results[name]["precision"]
         figures = f"{results[name]['classify_1']:.0f} / {results[name]['classify_64']:.0f} faces/s b1 / b64"
         ceiling = limit_text(macs, precision.split("+")[0], results[name]["classify_64"])
         print(f"{name} classifier ({precision}): {figures}; {ceiling} at b64")
+        for key, figure in (("predict", "photos/s"), ("video", "video frames/s")):
+            rate = results[name][key]
+            ceiling = frame_limit_text(
+                detector, default, results[name]["default_precision"].split("+")[0], rate
+            )
+            print(f"{name} {figure}: {rate:.1f}; {ceiling}")
 
 
 if __name__ == "__main__":

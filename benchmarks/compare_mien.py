@@ -32,6 +32,7 @@ def measure(
     frames = sum(1 for _ in read_frames(video_path))
     return {
         "precision": classifier.classifier.precision,
+        "default_precision": predictor.classifier.precision,
         "classify_1": rate(one, len(crops)),
         "classify_64": rate(batched, len(crops)),
         "predict": rate(lambda: [predictor.predict(p) for p in photos], len(photos)),

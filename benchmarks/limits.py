@@ -35,16 +35,24 @@ _INSTRUCTION_SETS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16"
 
 
 def macs_per_face(path: str | Path) -> int:
-    """Multiply-adds one face costs in an ONNX classifier (fp32, or int8 in QDQ or integer-op form).
+    """Multiply-adds one face costs in an ONNX classifier (fp32, or int8 in QDQ or integer-op form)."""
+    return macs_per_run(path)
+
+
+def macs_per_run(path: str | Path, input_shape: tuple[int, ...] | None = None) -> int:
+    """Multiply-adds one run of an ONNX model costs, its input fixed to input_shape (default: its
+    own shape with the batch set to 1; a detector's height and width must be given).
 
     Counts convolutions and matrix products, which hold nearly all the arithmetic; shapes come from
-    ONNX shape inference with the batch fixed to 1.
+    ONNX shape inference.
     """
     import onnx
 
     model = onnx.load(str(path))
     for graph_input in model.graph.input:
-        graph_input.type.tensor_type.shape.dim[0].dim_value = 1  # batch 1: per-face figures
+        dims = graph_input.type.tensor_type.shape.dim
+        for dim, size in zip(dims, input_shape or (1, *(d.dim_value for d in dims[1:])), strict=True):
+            dim.dim_value = size
     graph = onnx.shape_inference.infer_shapes(model, strict_mode=True).graph
     shapes = {i.name: list(i.dims) for i in graph.initializer}
     for info in [*graph.input, *graph.value_info, *graph.output]:
@@ -83,6 +91,19 @@ def throughputs() -> dict[str, float]:
 def limit(macs: int, throughput: float) -> float:
     """The most faces per second a path can reach: throughput / multiply-adds per face."""
     return throughput / macs
+
+
+def frame_limit_text(
+    detector_macs: int, classifier_macs: int, precision: str, frames_per_second: float
+) -> str:
+    """The limit of a frame with one face: the detector in fp32, then the classifier in precision."""
+    rates = throughputs()
+    if precision not in rates:
+        return f"no limit ({precision} not measured on this CPU)"
+    seconds = detector_macs / rates["fp32"] + classifier_macs / rates[precision]
+    cost = (f"{detector_macs / 1e9:.2f}G MACs of detection at {rates['fp32'] / 1e9:.0f} GMAC/s fp32 + "
+            f"{classifier_macs / 1e6:.1f}M of classification in {precision}")  # fmt: skip
+    return f"limit {1 / seconds:,.0f} frames/s ({cost}), {frames_per_second * seconds:.0%} of it reached"
 
 
 def limit_text(macs: int, precision: str, faces_per_second: float | None = None) -> str:

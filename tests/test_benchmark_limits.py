@@ -63,3 +63,29 @@ def test_limit_divides_throughput_by_cost(monkeypatch):
     assert limits.limit_text(macs, "fp32") == "limit 2,310 faces/s (117.3M MACs/face at 271 GMAC/s fp32)"
     assert limits.limit_text(macs, "fp32", 1155).endswith(", 50% of it reached")
     assert limits.limit_text(macs, "bf16") == "no limit (bf16 not measured on this CPU)"
+
+
+def test_a_detector_is_counted_at_the_frame_size_given(tmp_path):
+    # (1, H, W, 3) uint8 in, as the carried YuNet takes it: a transpose, then one 3x3 convolution
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["image"], ["pixels"], to=TensorProto.FLOAT),
+         helper.make_node("Transpose", ["pixels"], ["planes"], perm=[0, 3, 1, 2]),
+         helper.make_node("Conv", ["planes", "w"], ["out"], pads=[1, 1, 1, 1])],
+        "detector",
+        [helper.make_tensor_value_info("image", TensorProto.UINT8, [1, "height", "width", 3])],
+        [helper.make_tensor_value_info("out", TensorProto.UNDEFINED, None)],
+        [numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")],
+    )  # fmt: skip
+    path = tmp_path / "detector.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    assert limits.macs_per_run(path, (1, 4, 6, 3)) == 4 * 6 * 2 * 3 * 3 * 3  # out_h * out_w * out_c * 27
+    assert limits.macs_per_run(path, (1, 8, 6, 3)) == 2 * limits.macs_per_run(path, (1, 4, 6, 3))
+
+
+def test_a_frame_limit_adds_the_detector_in_fp32_and_the_classifier_in_its_precision(monkeypatch):
+    monkeypatch.setattr(limits, "throughputs", lambda: {"fp32": 100e9, "int8": 400e9})
+    # 0.2G / 100G = 2 ms, 0.4G / 400G = 1 ms: 3 ms a frame, 333 frames/s; 100 frames/s is 30% of it
+    text = limits.frame_limit_text(200_000_000, 400_000_000, "int8", 100)
+    assert text.startswith("limit 333 frames/s (0.20G MACs of detection at 100 GMAC/s fp32 + 400.0M")
+    assert text.endswith(", 30% of it reached")
+    assert limits.frame_limit_text(1, 1, "bf16", 1) == "no limit (bf16 not measured on this CPU)"
