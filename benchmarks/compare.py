@@ -7,9 +7,9 @@ For fer (installed by this script into its own virtual environment, pinned, on f
 mien on PyTorch and on ONNX Runtime: classifier faces/s one face at a time and in batches of 64 (on
 the same FER2013 crops), photos/s end to end on 640x480 photos (each read from its file on both
 sides), video frames/s at 640x480 (one face), cold start (a command from process start to the
-first photo's answer), peak memory; and, with
-FER2013 at ../shared/fer2013 (or $MIEN_FER2013), the time for `mien predict --aligned --json` over
-its 7,178 test images against fer's classifier over the same files, with PrivateTest accuracy.
+first photo's answer), peak memory; and, with FER2013 at ../shared/fer2013 (or $MIEN_FER2013),
+the time for `mien predict --aligned --json` over its 7,178 test images against fer's classifier
+over the same files, with PrivateTest accuracy.
 Beside mien's figures: the limit of their arithmetic on this CPU (benchmarks/limits.py).
 mien's classifier columns time --classifier-model (the fast model); the others the default model.
 Each system is measured --rounds times, in turns, and each figure is the median of its rounds.

@@ -228,7 +228,7 @@ class Predictor:
                 yield ImageResult(str(path), faces=self.predict(image), image=image)
             except MienError as err:
                 yield ImageResult(str(path), error=str(err))
-            except cv2.error as err:  # an image OpenCV's detector cannot handle: this file only
+            except cv2.error as err:  # an image OpenCV cannot resize or pad for detection: this file only
                 yield ImageResult(str(path), error=f"{path}: face detection failed ({err.err})")
 
     def predict_aligned(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
