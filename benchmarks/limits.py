@@ -127,7 +127,9 @@ def instruction_sets() -> str:
     flag_lines = [line for line in cpuinfo.splitlines() if line.startswith("flags")]
     flags = flag_lines[0].split(":", 1)[1].split() if flag_lines else []
     present = [name for name in _INSTRUCTION_SETS if name in flags]
-    return f"instruction sets: {' '.join(present) or 'none of ' + ', '.join(_INSTRUCTION_SETS)}"
+    text = f"instruction sets: {' '.join(present) or 'none of ' + ', '.join(_INSTRUCTION_SETS)}"
+    proxy = os.environ.get("MIEN_CPU_PROXY")  # set by avx2_proxy.py, which hides some of them
+    return f"{text} ({proxy})" if proxy else text
 
 
 def _cpuinfo() -> str:
