@@ -36,13 +36,16 @@ def use_bf16(precision: str) -> bool:
 def cpu_session(path: Path, threads: int = 0):
     """An ONNX Runtime session on the CPU (threads 0: one per core) that logs errors only.
 
-    Idle threads sleep instead of spinning: the face detector and the classifier take turns on
-    the same cores.
+    Its threads spin between the layers of a run, where waking a sleeping thread would cost more
+    than a small layer, and stop spinning when the run ends: the face detector and the classifier
+    take turns on the same cores. Measured against threads that never spin: faces one at a time
+    1.14-1.20x as fast, photos the same or faster (model card).
     """
     import onnxruntime  # here, so that reading PRECISIONS does not load ONNX Runtime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.log_severity_level = 3
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+    options.add_session_config_entry("session.force_spinning_stop", "1")
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -32,18 +32,24 @@ class OnnxClassifier:
         self.precision = description["precision"]
         self.tta = tta
         self._input = self.session.get_inputs()[0].name
+        self._scale = np.float32(1.0 / (255.0 * self.preprocess["std"]))  # pixels -> (x / 255 - mean) / std
+        self._offset = np.float32(self.preprocess["mean"] / self.preprocess["std"])
 
     def probabilities(self, faces: np.ndarray) -> np.ndarray:
         faces = np.asarray(faces)
-        outputs = [self._batch(faces[start : start + BATCH]) for start in range(0, len(faces), BATCH)]
-        return np.concatenate(outputs) if outputs else np.zeros((0, len(self.class_names)), np.float32)
+        if len(faces) == 0:
+            return np.zeros((0, len(self.class_names)), np.float32)
+        if len(faces) <= BATCH:  # one call and no copies: one face at a time is the common case in video
+            return self._batch(faces)
+        return np.concatenate(
+            [self._batch(faces[start : start + BATCH]) for start in range(0, len(faces), BATCH)]
+        )
 
     def _batch(self, faces: np.ndarray) -> np.ndarray:
-        views = tta_views(faces) if self.tta else [faces]
-        return np.mean([self._run(view) for view in views], axis=0)
+        if not self.tta:
+            return self._run(faces)
+        return np.mean([self._run(view) for view in tta_views(faces)], axis=0)
 
     def _run(self, faces: np.ndarray) -> np.ndarray:
-        scale = 1.0 / (255.0 * self.preprocess["std"])
-        offset = self.preprocess["mean"] / self.preprocess["std"]
-        inputs = (faces.astype(np.float32) * np.float32(scale) - np.float32(offset))[:, None]  # (N, 1, S, S)
+        inputs = (faces.astype(np.float32) * self._scale - self._offset)[:, None]  # (N, 1, S, S)
         return self.session.run(None, {self._input: inputs})[0]

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from skimage import data
 
-from mien.backends import load_classifier
+from mien.backends import load_classifier, onnx_backend
 from mien.backends.cascade import CascadeClassifier
 from mien.backends.onnx_backend import OnnxClassifier
 from mien.backends.torch_backend import TorchClassifier
@@ -155,3 +155,19 @@ def test_export_predict_and_evaluate_from_the_command_line(untrained_checkpoint,
     Image.fromarray(data.astronaut()).save(image)
     result = runner.invoke(cli, ["predict", str(image), "--checkpoint", str(out), "--json"])
     assert result.exit_code == 0 and len(json.loads(result.stdout)["faces"]) == 1
+
+
+def test_sessions_spin_between_layers_and_stop_when_a_run_ends():
+    options = OnnxClassifier(model_file("fast", "int8")).session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    assert options.get_session_config_entry("session.force_spinning_stop") == "1"
+
+
+def test_faces_in_one_call_in_several_and_one_at_a_time_give_the_same_rows(faces, monkeypatch):
+    classifier = OnnxClassifier(model_file("fast", "int8"))
+    together = classifier.probabilities(faces)
+    monkeypatch.setattr(onnx_backend, "BATCH", 24)  # 64 faces: calls of 24, 24 and 16
+    assert np.allclose(classifier.probabilities(faces), together, atol=1e-6)
+    alone = np.concatenate([classifier.probabilities(faces[i : i + 1]) for i in range(len(faces))])
+    assert together.shape == (len(faces), 7) and np.allclose(together, alone, atol=1e-6)
+    assert classifier.probabilities(faces[:0]).shape == (0, 7)
