@@ -1,0 +1,80 @@
+"""Narrow a trained vgg_s to fewer channels per block, for a fine-tuning run to start from.
+
+    .venv/bin/python scripts/narrow_vgg.py SOURCE --widths 40 80 160 --out runs/fast_narrow_start.pt
+
+SOURCE is a checkpoint, a shipped fp32 export or a shipped model's name. In each convolution the
+output channels whose batch-norm scale is largest in magnitude are kept (a channel the norm scales
+towards zero contributes little), with the matching input channels of the next layer and columns
+of the first dense layer. The stem and the dense layers keep their widths. The result is a mien
+checkpoint that `train.init_from` accepts; it still needs fine-tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from mien.catalogue import resolve_model
+from mien.errors import MienError
+from mien.models.registry import create_model
+from mien.models.checkpoint import FORMAT, load_checkpoint, model_from_checkpoint
+
+
+def kept_channels(norm: nn.BatchNorm2d, count: int) -> torch.Tensor:
+    """The indices of the count channels the norm scales most, in their original order."""
+    return torch.topk(norm.weight.detach().abs(), count).indices.sort().values
+
+
+def narrow(source: nn.Module, target: nn.Module) -> None:
+    """Copy source's weights into the narrower target, layer by layer, keeping the strongest channels."""
+    layers = list(zip(source.features, target.features, strict=True))
+    kept_in = torch.arange(source.features[0].in_channels)
+    for index, (old, new) in enumerate(layers):
+        if isinstance(old, nn.Conv2d):
+            norm = layers[index + 1][0]  # every convolution is followed by its batch norm
+            kept_out = kept_channels(norm, new.out_channels)
+            new.weight.data = old.weight.data[kept_out][:, kept_in].clone()
+        elif isinstance(old, nn.BatchNorm2d):
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                getattr(new, name).data = getattr(old, name).data[kept_out].clone()
+            new.num_batches_tracked.data = old.num_batches_tracked.data.clone()
+            kept_in = kept_out
+    first_dense = next(i for i, layer in enumerate(source.head) if isinstance(layer, nn.Linear))
+    old_dense, new_dense = source.head[first_dense], target.head[first_dense]
+    per_channel = old_dense.in_features // len(norm.weight)  # the last map's positions (3x3)
+    columns = (kept_in[:, None] * per_channel + torch.arange(per_channel)).flatten()  # channel-major
+    new_dense.weight.data = old_dense.weight.data[:, columns].clone()
+    new_dense.bias.data = old_dense.bias.data.clone()
+    for old, new in zip(source.head[first_dense + 1 :], target.head[first_dense + 1 :], strict=True):
+        new.load_state_dict(old.state_dict())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", help="a checkpoint, a shipped fp32 export or a shipped model's name")
+    parser.add_argument("--widths", type=int, nargs="+", required=True, help="channels of each block")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    checkpoint = load_checkpoint(resolve_model(args.source))
+    spec = checkpoint["model"]
+    if spec["name"] != "vgg_s" or len(args.widths) != len(spec["args"]["widths"]):
+        raise MienError(f"{args.source} is {spec}; give one width per block of a vgg_s")
+    model_args = {**spec["args"], "widths": list(args.widths)}
+    source = model_from_checkpoint(checkpoint)
+    target = create_model("vgg_s", num_classes=len(checkpoint["class_names"]), **model_args)
+    narrow(source, target)
+    narrowed = {key: checkpoint[key] for key in ("class_names", "preprocess", "config")}
+    narrowed.update(format=FORMAT, model={"name": "vgg_s", "args": model_args}, metrics={}, epoch=0)
+    narrowed["state_dict"] = target.state_dict()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(args.out.name + ".partial")
+    torch.save(narrowed, partial)
+    partial.replace(args.out)
+    print(f"{args.out}: vgg_s {spec['args']['widths']} -> {args.widths}")
+
+
+if __name__ == "__main__":
+    main()
