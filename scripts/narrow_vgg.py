@@ -19,8 +19,8 @@ from torch import nn
 
 from mien.catalogue import resolve_model
 from mien.errors import MienError
-from mien.models.registry import create_model
 from mien.models.checkpoint import FORMAT, load_checkpoint, model_from_checkpoint
+from mien.models.registry import create_model
 
 
 def kept_channels(norm: nn.BatchNorm2d, count: int) -> torch.Tensor:
