@@ -29,11 +29,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from limits import frame_limit_text, instruction_sets, limit_text, macs_per_face, macs_per_run
+from limits import detector_macs, frame_limit_text, instruction_sets, limit_text, macs_per_face
 from recognition_speed import frames_640x480
 from tqdm import tqdm
 
-from mien.catalogue import DEFAULT_MODEL, detector_file, model_file
+from mien.catalogue import DEFAULT_MODEL, model_file
 from mien.data.cache import cache_dir
 from mien.data.synthetic import make_faces
 
@@ -206,7 +206,7 @@ def print_limits(results: dict, classifier_model: str) -> None:
     """mien's figures beside the limit of their arithmetic: the classifier's in the precision it runs
     in (a cascade: its first), a 640x480 frame's as YuNet in fp32 and the default model's face."""
     macs = macs_per_face(model_file(classifier_model))
-    detector = macs_per_run(detector_file("yunet"), (1, 480, 640, 3))
+    detector = detector_macs()
     default = macs_per_face(model_file(DEFAULT_MODEL))
     for name in SYSTEMS[1:]:
         precision = results[name]["precision"]

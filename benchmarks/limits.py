@@ -72,6 +72,13 @@ def macs_per_run(path: str | Path, input_shape: tuple[int, ...] | None = None) -
     return total
 
 
+def detector_macs(height: int = 480, width: int = 640) -> int:
+    """Multiply-adds of one run of the shipped face detector (YuNet) on a height x width frame."""
+    from mien.catalogue import detector_file
+
+    return macs_per_run(detector_file("yunet"), (1, height, width, 3))
+
+
 @functools.cache
 def throughputs() -> dict[str, float]:
     """Multiply-adds per second this CPU sustains on all its cores, by precision: fp32 and int8

@@ -14,10 +14,10 @@ import time
 
 import cv2
 import numpy as np
-from limits import frame_limit_text, macs_per_face, macs_per_run
+from limits import detector_macs, frame_limit_text, macs_per_face
 from skimage import data
 
-from mien.catalogue import detector_file, model_file
+from mien.catalogue import model_file
 from mien.pipeline import Predictor
 from mien.video import Frame, recognise_stream
 
@@ -62,14 +62,14 @@ def main() -> None:
     video_fps = rate(len(frames), started)
 
     print(f"{len(frames)} frames of 640x480, {found} faces found by the detector")
-    detector_macs = macs_per_run(detector_file("yunet"), (1, 480, 640, 3))
+    detection = detector_macs()
     classifier_macs = macs_per_face(model_file(predictor.model_name))
     precision = predictor.classifier.precision.split("+")[0]  # a cascade: its first classifier
     print(f"{'stage':<28}{'frames/s':>10}{'vs detector':>13}  limit of its arithmetic on this CPU")
     for name, fps, macs in (("detector alone (baseline)", detector_fps, 0),
                             ("predict (photo)", predict_fps, classifier_macs),
                             ("video loop (with tracking)", video_fps, classifier_macs)):  # fmt: skip
-        ceiling = frame_limit_text(detector_macs, macs, precision, fps)
+        ceiling = frame_limit_text(detection, macs, precision, fps)
         print(f"{name:<28}{fps:>10.1f}{fps / detector_fps:>12.2f}x  {ceiling}")
     verdict = "meets" if video_fps >= TARGET_VIDEO_FPS else "misses"
     print(f"video {verdict} the target of {TARGET_VIDEO_FPS} frames/s")
