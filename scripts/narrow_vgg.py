@@ -1,6 +1,6 @@
 """Narrow a trained vgg_s to fewer channels per block, for a fine-tuning run to start from.
 
-    .venv/bin/python scripts/narrow_vgg.py SOURCE --widths 40 80 160 --out runs/fast_narrow_start.pt
+    .venv/bin/python scripts/narrow_vgg.py SOURCE --widths 40 80 160 --out runs/narrow_start.pt
 
 SOURCE is a checkpoint, a shipped fp32 export or a shipped model's name. In each convolution the
 output channels whose batch-norm scale is largest in magnitude are kept (a channel the norm scales
