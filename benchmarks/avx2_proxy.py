@@ -31,6 +31,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mien.atomic import atomic_path
 from mien.data.cache import cache_dir
 
 CACHE = cache_dir() / "avx2-proxy"
@@ -120,12 +121,11 @@ def handler_library() -> Path:
     source = handler_source().encode()
     library = CACHE / f"cpuid-trap-{hashlib.sha256(source).hexdigest()[:12]}.so"
     if not library.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
         c_file = library.with_suffix(".c")
-        c_file.write_bytes(source)
-        partial = library.with_suffix(".so.partial")
-        subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(partial), str(c_file)], check=True)
-        partial.replace(library)
+        with atomic_path(c_file) as tmp:
+            tmp.write_bytes(source)
+        with atomic_path(library) as tmp:
+            subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(tmp), str(c_file)], check=True)
     return library
 
 
@@ -168,11 +168,9 @@ def trapped_copy(original: Path) -> Path | None:
         if elf[offset : offset + len(expected)] != expected:
             raise ValueError(f"{original}: no {instruction} at {address:#x}")
         elf[offset] = 0xCC  # int3
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    partial = copy.with_name(copy.name + ".partial")
-    partial.write_bytes(elf)
-    partial.chmod(stat.st_mode)
-    partial.replace(copy)
+    with atomic_path(copy) as tmp:
+        tmp.write_bytes(elf)
+        tmp.chmod(stat.st_mode)
     return copy
 
 
@@ -196,9 +194,9 @@ def masked_cpuinfo() -> Path:
             name, flags = line.split(":", 1)
             line = f"{name}: " + " ".join(f for f in flags.split() if not HIDDEN_FLAGS.match(f))
         lines.append(line)
-    CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / "cpuinfo"
-    path.write_text("\n".join(lines) + "\n")
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
     return path
 
 

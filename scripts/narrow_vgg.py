@@ -19,7 +19,7 @@ from torch import nn
 
 from mien.catalogue import resolve_model
 from mien.errors import MienError
-from mien.models.checkpoint import FORMAT, load_checkpoint, model_from_checkpoint
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.models.registry import create_model
 
 
@@ -44,7 +44,7 @@ def narrow(source: nn.Module, target: nn.Module) -> None:
             kept_in = kept_out
     first_dense = next(i for i, layer in enumerate(source.head) if isinstance(layer, nn.Linear))
     old_dense, new_dense = source.head[first_dense], target.head[first_dense]
-    per_channel = old_dense.in_features // len(norm.weight)  # the last map's positions (3x3)
+    per_channel = new_dense.in_features // len(kept_in)  # the last map's positions (3x3)
     columns = (kept_in[:, None] * per_channel + torch.arange(per_channel)).flatten()  # channel-major
     new_dense.weight.data = old_dense.weight.data[:, columns].clone()
     new_dense.bias.data = old_dense.bias.data.clone()
@@ -67,12 +67,8 @@ def main() -> None:
     target = create_model("vgg_s", num_classes=len(checkpoint["class_names"]), **model_args)
     narrow(source, target)
     narrowed = {key: checkpoint[key] for key in ("class_names", "preprocess", "config")}
-    narrowed.update(format=FORMAT, model={"name": "vgg_s", "args": model_args}, metrics={}, epoch=0)
-    narrowed["state_dict"] = target.state_dict()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.out.with_name(args.out.name + ".partial")
-    torch.save(narrowed, partial)
-    partial.replace(args.out)
+    narrowed.update(model={"name": "vgg_s", "args": model_args}, metrics={}, epoch=0)
+    save_checkpoint(args.out, {**narrowed, "state_dict": target.state_dict()})
     print(f"{args.out}: vgg_s {spec['args']['widths']} -> {args.widths}")
 
 
