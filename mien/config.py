@@ -95,6 +95,8 @@ class TrainConfig:
     teachers: list = field(default_factory=list)
     distill_alpha: float = 0.7  # weight of the teachers' soft labels in the loss (with teachers)
     distill_temperature: float = 2.0  # softens teacher and student probabilities alike
+    # live labels from each augmented image and its mirror image, averaged (the teachers' flip TTA)
+    distill_flip: bool = False
     # live: the teachers label every augmented batch as the student sees it. precomputed: they label
     # each face and its mirror image once, before the first epoch (kept in the run folder), and those
     # labels serve every epoch: on a CPU an epoch then costs what one without teachers does, but the

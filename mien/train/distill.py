@@ -41,6 +41,7 @@ class TeacherEnsemble:
         device: torch.device | None = None,
         sources: list[str] = (),
         columns: list[list[int] | None] | None = None,
+        flip: bool = False,
     ):
         if not models:
             raise MienError("distillation needs at least one teacher")
@@ -54,6 +55,7 @@ class TeacherEnsemble:
         self.sources = list(sources)  # where the teachers came from, to recognise their labels later
         # for each model, its outputs in the student's class order (None: already in it)
         self.columns = list(columns) if columns is not None else [None] * len(self.models)
+        self.flip = flip  # live labels averaged over each image and its mirror image (flip TTA)
 
     @classmethod
     def from_checkpoints(
@@ -64,6 +66,7 @@ class TeacherEnsemble:
         bf16: bool = True,
         device: torch.device | None = None,
         class_names: tuple[str, ...] | None = None,
+        flip: bool = False,
     ) -> TeacherEnsemble:
         """Load each teacher; its preprocessing must match the student's, or its labels are wrong, and
         it must know each of the student's ``class_names`` (by name; default: the teacher's own)."""
@@ -78,10 +81,20 @@ class TeacherEnsemble:
             models.append(model_from_checkpoint(checkpoint))
             sources.append(describe_source(path))
             columns.append(_student_columns(path, list(checkpoint["class_names"]), class_names))
-        return cls(models, temperature, bf16, device, sources, columns)
+        return cls(models, temperature, bf16, device, sources, columns, flip)
 
     @torch.no_grad()  # not inference_mode: the labels take part in the student's autograd graph
     def soft_labels(self, images: torch.Tensor) -> torch.Tensor:
+        """The teachers' mean softened probabilities for a batch; with ``flip``, also averaged over
+        the batch's mirror images (the teachers' flip TTA: steadier labels than one view gives)."""
+        labels = self._one_view(images)
+        if self.flip:
+            mirrored = images.flip(-1).contiguous(memory_format=torch.channels_last)
+            labels = (labels + self._one_view(mirrored)) / 2
+        return labels
+
+    @torch.no_grad()
+    def _one_view(self, images: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             logits = [m(images).float() for m in self.models]
         logits = [out if cols is None else out[:, cols] for out, cols in zip(logits, self.columns)]
@@ -96,7 +109,7 @@ class TeacherEnsemble:
             images = to_model_input(faces[index], preprocess).to(self.device)
             images = images.contiguous(memory_format=torch.channels_last)
             mirrored = images.flip(-1).contiguous(memory_format=torch.channels_last)
-            labels.append(((self.soft_labels(images) + self.soft_labels(mirrored)) / 2).cpu())
+            labels.append(((self._one_view(images) + self._one_view(mirrored)) / 2).cpu())
         return torch.cat(labels)
 
 

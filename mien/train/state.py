@@ -190,7 +190,13 @@ def _teacher(
     settings = config.train
     preprocess = config_to_dict(config)["preprocess"]
     teacher = TeacherEnsemble.from_checkpoints(
-        settings.teachers, preprocess, settings.distill_temperature, settings.bf16, device, class_names
+        settings.teachers,
+        preprocess,
+        settings.distill_temperature,
+        settings.bf16,
+        device,
+        class_names,
+        flip=settings.distill_flip,
     )
     if settings.distill_labels == "precomputed":
         data.soft_labels = precomputed_soft_labels(teacher, data.images, preprocess, cache)

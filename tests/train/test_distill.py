@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from mien.catalogue import ENSEMBLE, resolve_teachers, shipped_model
 from mien.config import config_to_dict, load_config
+from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.ferplus import FERPLUS_CLASSES
 from mien.data.loaders import to_model_input
@@ -19,6 +20,8 @@ from mien.train.distill import (
 )
 from mien.train.evaluate import evaluate
 from mien.train.runner import TEACHER_LABELS, fit
+from mien.train.splits import training_splits
+from mien.train.state import build_state
 
 PREPROCESS = {"size": 48, "mean": 0.5, "std": 0.25}
 FAST = ["train.batch_size=64", "train.lr=0.05", "train.warmup_epochs=0.5", "train.bf16=false"]
@@ -136,3 +139,26 @@ def test_an_eight_class_teacher_teaches_a_seven_class_student_by_class_name(tmp_
         TeacherEnsemble.from_checkpoints(
             [tmp_path / "ferplus.pt"], PREPROCESS, 2.0, class_names=("contempt", "joy")
         )
+
+
+def test_flipped_teachers_average_each_image_and_its_mirror_image(tmp_path):
+    path = eight_class_teacher(tmp_path / "ferplus.pt")
+    one_view = TeacherEnsemble.from_checkpoints([path], PREPROCESS, 2.0, bf16=False)
+    flipped = TeacherEnsemble.from_checkpoints([path], PREPROCESS, 2.0, bf16=False, flip=True)
+    images = torch.randn(4, 1, 48, 48)
+    mirrored = images.flip(-1)
+    expected = (one_view.soft_labels(images) + one_view.soft_labels(mirrored)) / 2
+    torch.testing.assert_close(flipped.soft_labels(images), expected)
+    # a mirror-symmetric batch gets the one-view labels; an asymmetric one does not
+    assert not torch.allclose(flipped.soft_labels(images), one_view.soft_labels(images))
+    symmetric = (images + mirrored) / 2
+    torch.testing.assert_close(flipped.soft_labels(symmetric), one_view.soft_labels(symmetric))
+
+
+def test_distill_flip_reaches_the_teachers_from_the_config(train_csv, tmp_path):
+    teacher = eight_class_teacher(tmp_path / "ferplus.pt")
+    config = load_config(None, [*FAST, "train.epochs=1", f"train.teachers=[\"{teacher}\"]",
+                                "train.distill_flip=true", "data.train_limit=128"])  # fmt: skip
+    train_set, _ = training_splits(load_fer2013(train_csv), config.data, 0)
+    state = build_state(config, train_set, torch.device("cpu"), tmp_path / "run")
+    assert state.teacher is not None and state.teacher.flip
