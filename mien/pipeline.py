@@ -16,7 +16,7 @@ import numpy as np
 from mien.backends import BACKENDS, Classifier, load_classifier, onnxruntime_available
 from mien.backends.cascade import CascadeClassifier
 from mien.backends.ensemble import EnsembleClassifier
-from mien.catalogue import DEFAULT_MODEL, ENSEMBLE, member_files, model_file, shipped_model
+from mien.catalogue import DEFAULT_MODEL, ENSEMBLE, FER2013_MODEL, member_files, model_file, shipped_model
 from mien.errors import MienError
 from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
 from mien.vision.align import AlignedFace, align_face
@@ -131,8 +131,8 @@ class Predictor:
     ) -> Predictor:
         """Several models whose probabilities are averaged: the given model files, or the ensemble
         that ships with mien. Explanations use the first given model that has PyTorch weights (the
-        shipped default model for the shipped ensemble)."""
-        checkpoint, name = model_file(DEFAULT_MODEL), ENSEMBLE
+        FER2013 model for the shipped ensemble, whose seven classes it shares)."""
+        checkpoint, name = model_file(FER2013_MODEL), ENSEMBLE  # the ensemble's classes
         if paths is None:
             paths, backend = member_files(), _resolve_backend(backend, precision)
         else:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from mien.catalogue import resolve_model
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES
-from mien.catalogue import resolve_model
 from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.models.forward import predict_logits, view_averaged_probabilities
 from mien.train.calibrate import Calibration, fit_calibration, headline_figures

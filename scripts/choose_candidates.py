@@ -57,11 +57,14 @@ def main() -> None:
         fer2013 = classification_report(labels, probs.argmax(axis=1), names)
         posed = score_crops(classifier, kdef)
         row = {
-            "FER+ held-out": ferplus["accuracy"], "FER+ held-out macro-F1": ferplus["macro_f1"],
-            "RAF-DB held-out": rafdb["accuracy"], "RAF-DB held-out macro-F1": rafdb["macro_f1"],
+            "FER+ held-out": ferplus["accuracy"],
+            "FER+ held-out macro-F1": ferplus["macro_f1"],
+            "RAF-DB held-out": rafdb["accuracy"],
+            "RAF-DB held-out macro-F1": rafdb["macro_f1"],
             "RAF-DB held-out lowest recall": min(v["recall"] for v in rafdb["per_class"].values()),
             "FER2013 labels on FER+ held-out": fer2013["accuracy"],
-            "KDEF choose": posed["accuracy"], "KDEF choose answered": posed["answered_accuracy"],
+            "KDEF choose": posed["accuracy"],
+            "KDEF choose answered": posed["answered_accuracy"],
             "KDEF choose recall": {k: round(v["recall"], 3) for k, v in posed["per_class"].items()},
         }
         results[name + (" TTA" if args.tta else "")] = row

@@ -187,17 +187,25 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
 
 @cli.command()
 @click.argument("checkpoint", type=click.Path(path_type=Path))
-@data_option
+@click.option("--data", "data_paths", required=True, multiple=True, type=click.Path(path_type=Path),
+              help="FER2013, FER+ or RAF-DB (repeat it to calibrate on several sets at once).")  # fmt: skip
+@click.option("--split", type=click.Choice(["public", "holdout"]), default="public", show_default=True,
+              help="public: PublicTest (FER+: FER2013Valid); holdout: the Training faces CHECKPOINT's run "
+                   "held out (data.holdout), for models whose PublicTest is a reported split.")  # fmt: skip
 @click.option("--tta/--no-tta", default=True, show_default=True, help="Fit the probabilities TTA averages.")
+@click.option("--class-bias/--no-class-bias", default=True, show_default=True,
+              help="Fit one bias per class beside the temperature (they can change labels; the "
+                   "temperature alone never does).")  # fmt: skip
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The checkpoint to write.")
-def calibrate(checkpoint, data_path, tta, out) -> None:
-    """Fit a temperature and one bias per class on PublicTest and bake them into CHECKPOINT's last
-    layer: probabilities that say how often the model is right, and less bias toward rare classes."""
+def calibrate(checkpoint, data_paths, split, tta, class_bias, out) -> None:
+    """Fit a temperature and one bias per class on a validation split and bake them into
+    CHECKPOINT's last layer: probabilities that say how often the model is right, and less bias
+    toward rare classes."""
     from mien.catalogue import resolve_model
     from mien.models.checkpoint import save_checkpoint
     from mien.train.calibrate import calibrate as fit_and_bake
 
-    calibrated = fit_and_bake(resolve_model(checkpoint), data_path, "PublicTest", tta)
+    calibrated = fit_and_bake(resolve_model(checkpoint), list(data_paths), split, tta, class_bias)
     save_checkpoint(out, calibrated)
     record = calibrated["calibration"][-1]
     biases = ", ".join(f"{name} {bias:+.2f}" for name, bias in record["class_bias"].items())

@@ -68,6 +68,11 @@ def evaluated_weights(checkpoint: dict) -> dict:
     return checkpoint.get("swa_state_dict") or checkpoint.get("ema_state_dict") or checkpoint["state_dict"]
 
 
+def _as_fp32(values) -> torch.Tensor:
+    tensor = torch.from_numpy(values.copy())
+    return tensor.float() if tensor.dtype == torch.float16 else tensor
+
+
 def _checkpoint_from_onnx(path: Path) -> dict:
     """The checkpoint an fp32 mien export holds: its description and the weights by their names."""
     try:
@@ -89,15 +94,20 @@ def _checkpoint_from_onnx(path: Path) -> dict:
         )
     tensors = {tensor.name: tensor for tensor in graph.graph.initializer}
     # The exporter keeps one initializer per distinct value; a weight equal to another one is an
-    # Identity of it, under its own name.
+    # Identity of it, under its own name. Weights stored in fp16 are a Cast of theirs.
     names = {name: name for name in tensors}
     names |= {
         node.output[0]: node.input[0]
         for node in graph.graph.node
-        if node.op_type == "Identity" and node.input[0] in tensors
+        if node.op_type in ("Identity", "Cast") and node.input[0] in tensors
+    }
+    names |= {  # an Identity of a cast weight
+        node.output[0]: names[node.input[0]]
+        for node in graph.graph.node
+        if node.op_type == "Identity" and node.input[0] in names and node.input[0] not in tensors
     }
     weights = {
-        name[len(ONNX_PREFIX) :]: torch.from_numpy(numpy_helper.to_array(tensors[source]).copy())
+        name[len(ONNX_PREFIX) :]: _as_fp32(numpy_helper.to_array(tensors[source]))
         for name, source in names.items()
         if name.startswith(ONNX_PREFIX)
     }

@@ -23,6 +23,7 @@ from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.models.forward import predict_logits, view_averaged_probabilities
 from mien.train.checkpoint import inference_checkpoint
+from mien.train.evaluate import HOLDOUT, held_out_faces
 from mien.train.metrics import classification_report, probability_report
 
 
@@ -35,14 +36,16 @@ class Calibration:
         return logits / self.temperature + np.asarray(self.class_bias, dtype=logits.dtype)
 
 
-def fit_calibration(view_logits: np.ndarray, labels: np.ndarray) -> Calibration:
+def fit_calibration(view_logits: np.ndarray, labels: np.ndarray, class_bias: bool = True) -> Calibration:
     """The temperature and class biases that minimise the log loss of the view-averaged
-    probabilities of (N, V, K) logits."""
+    probabilities of (N, V, K) logits; without ``class_bias``, the temperature alone (which never
+    changes a label)."""
     logits = torch.as_tensor(view_logits, dtype=torch.float64)
     targets = torch.as_tensor(labels, dtype=torch.int64)
     log_temperature = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(logits.shape[-1], dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([log_temperature, bias], max_iter=500, line_search_fn="strong_wolfe")
+    bias = torch.zeros(logits.shape[-1], dtype=torch.float64, requires_grad=class_bias)
+    fitted = [log_temperature, bias] if class_bias else [log_temperature]
+    optimizer = torch.optim.LBFGS(fitted, max_iter=500, line_search_fn="strong_wolfe")
 
     def closure():
         optimizer.zero_grad()
@@ -66,35 +69,62 @@ def bake_into_model(model: nn.Module, calibration: Calibration) -> nn.Module:
     return model
 
 
-def calibrate(checkpoint_path: Path, data_path: Path, split: str = "PublicTest", tta: bool = True) -> dict:
-    """A copy of the checkpoint (no training state) calibrated on one FER2013 split, which records
-    the fit and the split's figures before and after it under ``calibration``."""
-    split = resolve_split(split)
-    if split == "PrivateTest":
+def calibrate(
+    checkpoint_path: Path,
+    data_paths: Path | list[Path],
+    split: str = "PublicTest",
+    tta: bool = True,
+    class_bias: bool = True,
+) -> dict:
+    """A copy of the checkpoint (no training state) calibrated on one split of one or more data
+    sets (PublicTest, or "holdout": the Training faces the checkpoint's run held out), which records
+    the fit and the faces' figures before and after it under ``calibration``. Labels are matched to
+    the model's classes by name, so an eight-class model calibrates on seven-class sets too."""
+    if split != HOLDOUT and resolve_split(split) == "PrivateTest":
         raise MienError("calibrate on the validation split (public): PrivateTest is kept for final figures")
     checkpoint = load_checkpoint(checkpoint_path)
-    faces = load_fer2013(data_path).select(split)
-    if len(faces) == 0:
-        raise MienError(f"no {split} images in {data_path}")
-    model = model_from_checkpoint(checkpoint)
-    view_logits = predict_logits(model, faces.images, checkpoint["preprocess"], tta)
-    calibration = fit_calibration(view_logits, faces.labels)
     class_names = tuple(checkpoint["class_names"])
+    paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    images, labels = zip(*(_labelled_faces(checkpoint_path, Path(p), split, class_names) for p in paths))
+    images, labels = np.concatenate(images), np.concatenate(labels)
+    model = model_from_checkpoint(checkpoint)
+    view_logits = predict_logits(model, images, checkpoint["preprocess"], tta)
+    calibration = fit_calibration(view_logits, labels, class_bias)
     record = {
-        "split": split,
-        "faces": len(faces),
+        "split": split if split == HOLDOUT else resolve_split(split),
+        "data": [Path(p).name for p in paths],
+        "faces": len(labels),
         "tta": tta,
         "temperature": calibration.temperature,
         "class_bias": dict(zip(class_names, calibration.class_bias, strict=True)),
-        "before": headline_figures(view_averaged_probabilities(view_logits), faces.labels, class_names),
+        "before": headline_figures(view_averaged_probabilities(view_logits), labels, class_names),
         "after": headline_figures(
-            view_averaged_probabilities(calibration.apply(view_logits)), faces.labels, class_names
+            view_averaged_probabilities(calibration.apply(view_logits)), labels, class_names
         ),
     }
     calibrated = inference_checkpoint(checkpoint)
     calibrated["state_dict"] = bake_into_model(model, calibration).state_dict()
     calibrated["calibration"] = [*checkpoint.get("calibration", []), record]  # in the order applied
     return calibrated
+
+
+def _labelled_faces(
+    checkpoint_path: Path, data_path: Path, split: str, class_names: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One data set's faces of the split that have a label (FER+: a majority), labels as indices
+    into the model's ``class_names``."""
+    if split == HOLDOUT:
+        faces = held_out_faces([checkpoint_path], data_path)
+    else:
+        faces = load_fer2013(data_path).select(split)
+    faces = faces.take(np.flatnonzero(faces.labels >= 0))
+    if len(faces) == 0:
+        raise MienError(f"no {split} faces with a label in {data_path}")
+    unknown = sorted(set(faces.class_names) - set(class_names))
+    if unknown:
+        raise MienError(f"{data_path} has classes the model lacks: {', '.join(unknown)}")
+    to_model = np.array([class_names.index(name) for name in faces.class_names])
+    return faces.images, to_model[faces.labels]
 
 
 def headline_figures(probabilities: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...]) -> dict:

@@ -49,23 +49,29 @@ def evaluate(
     if not checkpoint_paths:
         raise MienError("give at least one checkpoint")
     paths = [Path(p) for p in checkpoint_paths]
-    faces = _held_out_faces(paths, data_path) if split == HOLDOUT else load_fer2013(data_path).select(split)
+    faces = held_out_faces(paths, data_path) if split == HOLDOUT else load_fer2013(data_path).select(split)
     if len(faces) == 0:
         raise MienError(_no_faces(data_path, split))
     probs, model_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
+    report = score_faces(faces, probs, model_names)
+    report.update(
+        split=_split_name(split, faces),
+        tta=tta,
+        precision=precision_used,
+        checkpoints=[str(p) for p in checkpoint_paths],
+    )
+    return report
+
+
+def score_faces(faces: FaceSet, probs: np.ndarray, model_names: list[str]) -> dict:
+    """The figures of ``evaluate`` for a model's (N, K) probabilities on ``faces``, matched by class name."""
     probs, lacking = to_data_classes(probs, model_names, faces.class_names)  # (N, classes of the data)
     scored = faces.labels >= 0  # FER+: a majority label; FER2013: every face
     report = classification_report(faces.labels[scored], probs[scored].argmax(axis=1), faces.class_names)
     report.update(probability_report(faces.labels[scored], probs[scored]))
     if faces.votes is not None:
         report.update(_vote_figures(faces, probs))
-    report.update(
-        split=_split_name(split, faces),
-        model_lacks=lacking,
-        tta=tta,
-        precision=precision_used,
-        checkpoints=[str(p) for p in checkpoint_paths],
-    )
+    report["model_lacks"] = lacking
     return report
 
 
@@ -91,7 +97,7 @@ def to_data_classes(
     return placed / placed.sum(axis=1, keepdims=True).clip(min=1e-12), lacking
 
 
-def _held_out_faces(paths: list[Path], data_path: Path) -> FaceSet:
+def held_out_faces(paths: list[Path], data_path: Path) -> FaceSet:
     """The Training faces the models' run held out of training (data.holdout, drawn with its seed);
     every model must come from runs that held out the same faces."""
     drawn = set()

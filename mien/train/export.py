@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
+from onnx import numpy_helper
 from torch import nn
 
 from mien.atomic import atomic_path
@@ -24,7 +25,7 @@ from mien.backends.onnx_backend import OnnxClassifier
 from mien.backends.torch_backend import TorchClassifier
 from mien.data.loaders import to_model_input
 from mien.errors import MienError
-from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.models.checkpoint import fp32_weights, load_checkpoint, model_from_checkpoint
 
 OPSET = 17
 PARITY_LIMIT = 1e-4  # largest allowed difference in any probability, fp32 export against PyTorch
@@ -45,9 +46,16 @@ class _Probabilities(nn.Module):
         return torch.softmax(self.model(faces), dim=1)
 
 
-def export_onnx(checkpoint_path: Path, out: Path, calibration_faces: np.ndarray | None = None) -> str:
+def export_onnx(
+    checkpoint_path: Path,
+    out: Path,
+    calibration_faces: np.ndarray | None = None,
+    fp16_weights: bool = False,
+) -> str:
     """Write the checkpoint's model as ONNX; int8 when calibration faces (N, S, S uint8) are given.
-    Returns the precision written."""
+    ``fp16_weights``: an fp32 export whose weights are stored in half the bytes (see
+    ``_store_weights_in_fp16``); the checkpoint's weights must already be fp16 values
+    (``round_weights_to_fp16``). Returns the precision written."""
     checkpoint = load_checkpoint(checkpoint_path)
     model = _Probabilities(model_from_checkpoint(checkpoint)).eval()
     size = int(checkpoint["preprocess"]["size"])
@@ -63,9 +71,48 @@ def export_onnx(checkpoint_path: Path, out: Path, calibration_faces: np.ndarray 
         exported = onnx.load(str(graph))
         description = {key: checkpoint[key] for key in DESCRIPTION if key in checkpoint}
         description.update(precision=precision, source=Path(checkpoint_path).name)
+        if fp16_weights and precision == "fp32":
+            _store_weights_in_fp16(exported)
+            description["stored_weights"] = "fp16"
         exported.metadata_props.add(key="mien", value=json.dumps(description))
         onnx.save(exported, str(tmp))
     return precision
+
+
+def round_weights_to_fp16(checkpoint: dict) -> dict:
+    """The checkpoint with its floating-point weights rounded to the nearest fp16 values (kept as
+    fp32 tensors): what an export with fp16_weights stores, so that PyTorch and ONNX Runtime run
+    the same numbers and the parity check holds."""
+    weights = {
+        name: tensor.half().float() if tensor.is_floating_point() else tensor
+        for name, tensor in fp32_weights(checkpoint).items()
+    }
+    return {key: value for key, value in checkpoint.items() if not key.endswith("state_dict")} | {
+        "state_dict": weights
+    }
+
+
+def _store_weights_in_fp16(graph: onnx.ModelProto) -> None:
+    """Store each fp32 weight as fp16 behind a Cast back to fp32 under its own name. ONNX Runtime
+    folds the casts when it loads the file, so it computes in fp32 as before, from a file half the
+    size; mien.models.checkpoint reads the weights back through the casts."""
+    casts = []
+    for tensor in graph.graph.initializer:
+        if tensor.data_type != onnx.TensorProto.FLOAT:
+            continue
+        values = numpy_helper.to_array(tensor)
+        halved = values.astype(np.float16)
+        if not np.array_equal(halved.astype(np.float32), values):
+            raise MienError(f"weight {tensor.name} is not fp16-exact: round the checkpoint's weights first")
+        stored = f"{tensor.name}.fp16"
+        tensor.CopyFrom(numpy_helper.from_array(halved, stored))
+        cast = onnx.helper.make_node(
+            "Cast", [stored], [stored.removesuffix(".fp16")], to=onnx.TensorProto.FLOAT
+        )
+        casts.append(cast)
+    nodes = list(graph.graph.node)
+    del graph.graph.node[:]
+    graph.graph.node.extend(casts + nodes)
 
 
 def _export_fp32(model: nn.Module, size: int, path: Path, keep_weights: bool) -> None:
@@ -115,7 +162,12 @@ def compare_with_torch(checkpoint_path: Path, onnx_path: Path, faces: np.ndarray
 
 
 def export_and_check(
-    checkpoint_path: Path, out: Path, int8: bool, data_path: Path | None, faces: int = 500
+    checkpoint_path: Path,
+    out: Path,
+    int8: bool,
+    data_path: Path | None,
+    faces: int = 500,
+    fp16_weights: bool = False,
 ) -> dict:
     """Export, then compare with PyTorch on ``faces`` PublicTest faces of data_path (synthetic faces
     without it); int8 is calibrated on CALIBRATION_FACES Training faces and needs data_path."""
@@ -138,7 +190,7 @@ def export_and_check(
         calibration = (
             training.images[stratified_subset(training.labels, CALIBRATION_FACES, seed=0)] if int8 else None
         )
-    precision = export_onnx(checkpoint_path, out, calibration)
+    precision = export_onnx(checkpoint_path, out, calibration, fp16_weights and not int8)
     parity = compare_with_torch(checkpoint_path, out, check_faces)
     passed = parity["max_abs_difference"] < PARITY_LIMIT if precision == "fp32" else None
     return {"out": str(out), "precision": precision, "bytes": out.stat().st_size, "checked_on": source,
