@@ -6,7 +6,9 @@ hard ones.
 
 where teacher_T is the teachers' mean of softmax(logits / T). The teachers stay in eval mode. A
 teacher may know more classes than the student (the eight-class FER+ model teaching a seven-class
-FER2013 one): its logits for the student's classes, matched by name, are the ones softened.
+FER2013 one): its logits for the student's classes, matched by name, are the ones softened; a class
+a teacher lacks (contempt, for the seven-class FER2013 model teaching an eight-class student) gets
+probability 0 from it.
 
 With precomputed labels the teachers label each training face and its mirror image once, before
 training, and the run reuses them every epoch (``precomputed_soft_labels``).
@@ -97,8 +99,17 @@ class TeacherEnsemble:
     def _one_view(self, images: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             logits = [m(images).float() for m in self.models]
-        logits = [out if cols is None else out[:, cols] for out, cols in zip(logits, self.columns)]
-        return torch.stack([F.softmax(out / self.temperature, dim=1) for out in logits]).mean(dim=0)
+        return torch.stack([self._placed(out, cols) for out, cols in zip(logits, self.columns)]).mean(dim=0)
+
+    def _placed(self, logits: torch.Tensor, columns: list[int] | None) -> torch.Tensor:
+        """Softened probabilities over the teacher's outputs for the student's classes, in the
+        student's order; a class the teacher lacks (column -1) gets probability 0."""
+        if columns is None:
+            return F.softmax(logits / self.temperature, dim=1)
+        known = [index for index, column in enumerate(columns) if column >= 0]
+        placed = logits.new_zeros(len(logits), len(columns))
+        placed[:, known] = F.softmax(logits[:, [columns[i] for i in known]] / self.temperature, dim=1)
+        return placed
 
     def label_faces(self, faces: torch.Tensor, preprocess: dict, batch_size: int = 512) -> torch.Tensor:
         """Soft labels for (N, H, W) uint8 faces, each the mean over the face and its mirror image
@@ -114,13 +125,13 @@ class TeacherEnsemble:
 
 
 def _student_columns(path: Path, teacher_names: list[str], student_names: tuple[str, ...] | None):
-    """Where each of the student's classes is among the teacher's outputs; None when in order."""
+    """Where each of the student's classes is among the teacher's outputs (-1: the teacher lacks it,
+    as the seven-class FER2013 model lacks contempt); None when in order."""
     if student_names is None or list(student_names) == teacher_names:
         return None
-    missing = [name for name in student_names if name not in teacher_names]
-    if missing:
-        raise MienError(f"teacher {path} has no class {', '.join(missing)}: it cannot teach this model")
-    return [teacher_names.index(name) for name in student_names]
+    if not set(student_names) & set(teacher_names):
+        raise MienError(f"teacher {path} shares no class with this model: it cannot teach it")
+    return [teacher_names.index(name) if name in teacher_names else -1 for name in student_names]
 
 
 def precomputed_soft_labels(

@@ -135,10 +135,25 @@ def test_an_eight_class_teacher_teaches_a_seven_class_student_by_class_name(tmp_
     by_name = logits[:, [FERPLUS_CLASSES.index(name) for name in CLASS_NAMES]]  # contempt left out
     torch.testing.assert_close(teacher.soft_labels(images), torch.softmax(by_name / 2.0, dim=1))
 
-    with pytest.raises(MienError, match="has no class joy: it cannot teach"):
+    with pytest.raises(MienError, match="shares no class with this model: it cannot teach"):
         TeacherEnsemble.from_checkpoints(
-            [tmp_path / "ferplus.pt"], PREPROCESS, 2.0, class_names=("contempt", "joy")
+            [tmp_path / "ferplus.pt"], PREPROCESS, 2.0, class_names=("joy", "awe")
         )
+
+
+def test_a_seven_class_teacher_gives_a_class_it_lacks_probability_zero(tmp_path):
+    path = eight_class_teacher(tmp_path / "ferplus.pt")
+    student_classes = ("contempt", "joy", "happy")  # the teacher lacks joy
+    teacher = TeacherEnsemble.from_checkpoints(
+        [path], PREPROCESS, 2.0, bf16=False, class_names=student_classes
+    )
+    images = torch.randn(4, 1, 48, 48)
+    with torch.no_grad():
+        logits = teacher.models[0](images)
+    known = logits[:, [FERPLUS_CLASSES.index("contempt"), FERPLUS_CLASSES.index("happy")]]
+    labels = teacher.soft_labels(images)
+    assert torch.all(labels[:, 1] == 0)
+    torch.testing.assert_close(labels[:, [0, 2]], torch.softmax(known / 2.0, dim=1))
 
 
 def test_flipped_teachers_average_each_image_and_its_mirror_image(tmp_path):
