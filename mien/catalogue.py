@@ -66,42 +66,58 @@ def _four_sets(private: float, ferplus: float, rafdb: float, kdef: float) -> dic
     return {"FER2013 PrivateTest": private, "FER+ FER2013Valid": ferplus, "RAF-DB test": rafdb, "KDEF": kdef}
 
 
-DEFAULT_MODEL = "general"  # what mien answers with unless told otherwise
-FER2013_MODEL = "fer2013"  # the default until 0.2: FER2013's labels, seven classes
+FER2013_MODEL = "fer2013"  # FER2013's labels, seven classes
+# What mien answers with unless told otherwise. `general` is better on every other kind of face but
+# scores 66% on FER2013 PrivateTest, short of the 70% a default must keep (docs/model_card.md).
+DEFAULT_MODEL = FER2013_MODEL
 ENSEMBLE = "ensemble"  # --ensemble; as a teacher, the word "shipped" names its members
 # Other names a model answers to: the FER2013 model's name before it was named for its data set.
 ALIASES = {"vgg_s_distilled_gen3_swa_calibrated": FER2013_MODEL}
 
-_SHIPPED = (
-    ShippedModel(
-        DEFAULT_MODEL,
-        "the default, for every kind of face: FER2013's, FER+'s and RAF-DB's labels in one head",
-        {"fp32": "general.onnx", "int8": "general.int8.onnx"},
-        classes=EIGHT_CLASSES,
-        figures=_four_sets(0, 0, 0, 0),
-    ),
-    ShippedModel(
-        "wild",
-        "faces from the wild: FER+'s ten raters and RAF-DB's labels (best on RAF-DB and FER+)",
-        {"fp32": "wild.onnx", "int8": "wild.int8.onnx"},
-        classes=EIGHT_CLASSES,
-        figures=_four_sets(0, 0, 0, 0),
-    ),
-    ShippedModel(
-        "ferplus",
-        "FER+'s ten raters' votes: a student of three FER+ models",
-        {"fp32": "ferplus.onnx", "int8": "ferplus.int8.onnx"},
-        classes=EIGHT_CLASSES,
-        figures=_four_sets(0, 0, 0, 0),
-    ),
+_SHIPPED = (  # the models users choose by name first, in the order the web page offers them
     ShippedModel(
         FER2013_MODEL,
-        "FER2013's labels (the default until 0.2): vgg_s distilled from five models, weight-averaged",
+        "FER2013's labels: vgg_s distilled from five models, weight-averaged, calibrated on PublicTest",
         {
             "fp32": "vgg_s_distilled_gen3_swa_calibrated.onnx",
             "int8": "vgg_s_distilled_gen3_swa_calibrated.int8.onnx",
         },
-        figures=_fer2013(70.83, 71.16, 72.22, 72.92),
+        figures=_fer2013(70.83, 71.16, 72.22, 72.92) | _four_sets(72.22, 70.70, 65.38, 76.19),
+    ),
+    ShippedModel(
+        "general",
+        "every kind of face: FER2013's, FER+'s and RAF-DB's labels in one head (best on posed faces)",
+        {"fp32": "general.onnx", "int8": "general.int8.onnx"},
+        classes=EIGHT_CLASSES,
+        figures=_four_sets(66.12, 81.45, 85.33, 77.38),
+    ),
+    ShippedModel(
+        "wild",
+        "faces from the wild: FER+'s ten raters and RAF-DB's labels, with FER2013's in a second head",
+        {"fp32": "wild.onnx", "int8": "wild.int8.onnx"},
+        classes=EIGHT_CLASSES,
+        figures=_four_sets(62.27, 86.24, 83.96, 69.44),
+    ),
+    ShippedModel(
+        "ferplus",
+        "FER+'s ten raters' votes: a student of three FER+ models (best on FER+)",
+        {"fp32": "ferplus.onnx", "int8": "ferplus.int8.onnx"},
+        classes=EIGHT_CLASSES,
+        figures=_four_sets(62.58, 87.50, 71.12, 68.85),
+    ),
+    ShippedModel(
+        "fast",
+        "speed first: a stride-2 stem, blocks of 40-80-160, run in int8: over 3x fer2013's faces/s",
+        {"fp32": "fast.onnx", "int8": "fast.int8.onnx"},
+        figures=_fer2013(68.71, 70.13, 70.41, 71.77) | _four_sets(70.38, 70.76, 65.97, 75.00),
+        cascade=False,
+    ),
+    ShippedModel(
+        ENSEMBLE,
+        "--ensemble: the mean of three FER2013 models' probabilities, chosen on PublicTest",
+        {},
+        figures=_fer2013(70.66, 71.11, 72.42, 73.00) | _four_sets(72.44, 71.76, 66.07, 77.38),
+        members=("vgg_s_distilled_gen3", "vgg_s_distilled_gen3_swa", "vgg_s_distilled_long_swa"),
     ),
     ShippedModel(
         "vgg_s_distilled_gen3",
@@ -120,20 +136,6 @@ _SHIPPED = (
         "ensemble member: vgg_s, second round of distillation, weight-averaged",
         {"fp32": "vgg_s_distilled_long_swa.onnx"},
         figures=_fer2013(69.85, 70.24),
-    ),
-    ShippedModel(
-        "fast",
-        "speed first: a stride-2 stem, blocks of 40-80-160, run in int8: over 3x the default's faces/s",
-        {"fp32": "fast.onnx", "int8": "fast.int8.onnx"},
-        figures=_fer2013(68.71, 70.13, 70.41, 71.77),
-        cascade=False,
-    ),
-    ShippedModel(
-        ENSEMBLE,
-        "--ensemble: the mean of three models' probabilities, chosen on PublicTest",
-        {},
-        figures=_fer2013(70.66, 71.11, 72.42, 73.00),
-        members=("vgg_s_distilled_gen3", "vgg_s_distilled_gen3_swa", "vgg_s_distilled_long_swa"),
     ),
 )
 
@@ -166,6 +168,13 @@ def shipped_model(name: str) -> ShippedModel:
         if model.name == name:
             return model
     raise MienError(f"no shipped model {name!r}; shipped: {', '.join(shipped_names())}")
+
+
+def offered_models() -> list[ShippedModel]:
+    """The models users choose by name, the default first (an ensemble's members serve it and are
+    not offered on their own)."""
+    members = {member for model in _SHIPPED for member in model.members}
+    return [model for model in _SHIPPED if model.name not in members]
 
 
 def shipped_names() -> list[str]:

@@ -62,6 +62,12 @@ def ferplus_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def kdef_path() -> Path:
+    """The real KDEF (a check set: choose/ and report/, each <class>/<photo>)."""
+    return shared_folder("kdef", "MIEN_KDEF", "choose")
+
+
+@pytest.fixture(scope="session")
 def rafdb_path() -> Path:
     """The real RAF-DB (basic) in the shared layout (train/<1-7>/, test/<1-7>/)."""
     return shared_folder("rafdb", "MIEN_RAFDB", "train_labels.csv")

@@ -4,6 +4,7 @@ and outputs that follow a model's own class list (an untrained 8-class model sta
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 import numpy as np
@@ -13,7 +14,8 @@ from skimage import data
 
 from mien.backends.cascade import CascadeClassifier
 from mien.backends.ensemble import EnsembleClassifier
-from mien.catalogue import DEFAULT_MODEL
+from mien.catalogue import DEFAULT_MODEL, FER2013_CLASSES, model_file
+from mien.data.synthetic import make_faces
 from mien.errors import MienError
 from mien.pipeline import Predictor
 from mien.render.annotate import CLASS_COLOURS, OTHER_COLOURS, annotate, class_colour
@@ -177,3 +179,33 @@ def test_annotations_and_timelines_follow_any_class_list(tmp_path):
     rows = [{"time": t / 10, "track": 1, "scores": scores} for t in range(3)]
     save_timeline(rows, EIGHT_CLASSES, tmp_path / "timeline.png")
     assert (tmp_path / "timeline.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# The FER2013 model's files as they shipped when it was the default: `--model fer2013` (the default)
+# must answer exactly as it did.
+FER2013_FILES = {
+    "fp32": "0d9672c47527626c8b9001988cf030da71ddb11510e7bed21e3139acbdeb4dc9",
+    "int8": "bc69be79dc6872025322ffb0c3fa62155c41070053c4f5a236fdbcca5f739174",
+}
+
+
+@pytest.mark.parametrize("name", ["general", "wild", "ferplus"])
+def test_the_eight_class_models_answer_eight_classes_as_a_cascade(name):
+    predictor = Predictor.default(name)
+    assert isinstance(predictor.classifier, CascadeClassifier) and predictor.model_name == name
+    assert predictor.class_names == list(FERPLUS_CLASSES)
+    [face] = predictor.predict(data.astronaut())
+    assert list(face.scores) == list(FERPLUS_CLASSES) and face.label == "happy"
+    assert abs(sum(face.scores.values()) - 1) < 0.01  # int8 answers in steps of 1/255
+
+
+def test_fer2013_is_the_default_and_answers_exactly_as_before():
+    for precision, digest in FER2013_FILES.items():
+        assert hashlib.sha256(model_file("fer2013", precision).read_bytes()).hexdigest() == digest
+    faces = make_faces({"PublicTest": 32}, seed=9)[0]
+    default, named = Predictor.default(), Predictor.default("fer2013")
+    old_name = Predictor.default("vgg_s_distilled_gen3_swa_calibrated")
+    assert default.model_name == named.model_name == old_name.model_name == "fer2013" == DEFAULT_MODEL
+    assert default.class_names == list(FER2013_CLASSES)
+    np.testing.assert_array_equal(default.classify(faces), named.classify(faces))
+    np.testing.assert_array_equal(default.classify(faces), old_name.classify(faces))

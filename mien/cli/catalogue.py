@@ -9,7 +9,14 @@ import click
 
 from mien.cli.app import cli
 
-SPLITS = ("PublicTest", "PublicTest TTA", "PrivateTest", "PrivateTest TTA")
+# Columns: accuracy (%) one view as `mien predict` answers, each under the first figure name a model has
+COLUMNS = {
+    "PublicTest": ("PublicTest",),
+    "PrivateTest": ("FER2013 PrivateTest", "PrivateTest"),
+    "FER+ Valid": ("FER+ FER2013Valid",),
+    "RAF-DB test": ("RAF-DB test",),
+    "KDEF": ("KDEF",),
+}
 
 
 @cli.command()
@@ -17,7 +24,8 @@ SPLITS = ("PublicTest", "PublicTest TTA", "PrivateTest", "PrivateTest TTA")
 @click.option("--networks", is_flag=True, help="List the registered networks one can train instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
 def models(retired: bool, networks: bool, as_json: bool) -> None:
-    """The models that ship with mien: name, classes, files and accuracy on FER2013's test splits."""
+    """The models that ship with mien: name, classes, files and accuracy on FER2013's PublicTest and
+    PrivateTest, FER+'s majority (FER2013Valid), RAF-DB test and KDEF's posed photos."""
     from mien.catalogue import DEFAULT_MODEL, WEIGHTS, retired_models, shipped_model, shipped_models
 
     if networks:
@@ -30,7 +38,7 @@ def models(retired: bool, networks: bool, as_json: bool) -> None:
         click.echo(json.dumps(entries, indent=2))
         return
     width = max(len(m.name) for m in [*shipped, *old]) + 12
-    click.echo(f"{'model':<{width}}{'classes':>8}{'MB':>7}" + "".join(f"{split:>17}" for split in SPLITS))
+    click.echo(f"{'model':<{width}}{'classes':>8}{'MB':>7}" + "".join(f"{column:>13}" for column in COLUMNS))
     for model in shipped:
         files = [
             WEIGHTS / file
@@ -50,7 +58,11 @@ def models(retired: bool, networks: bool, as_json: bool) -> None:
 
 
 def _figures(figures: dict[str, float]) -> str:
-    return "".join(f"{f'{figures[split]:.2f}%' if split in figures else '-':>17}" for split in SPLITS)
+    cells = []
+    for names in COLUMNS.values():
+        value = next((figures[name] for name in names if name in figures), None)
+        cells.append(f"{f'{value:.2f}%' if value is not None else '-':>13}")
+    return "".join(cells)
 
 
 def _list_networks() -> None:

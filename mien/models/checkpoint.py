@@ -95,7 +95,8 @@ def _checkpoint_from_onnx(path: Path) -> dict:
     tensors = {tensor.name: tensor for tensor in graph.graph.initializer}
     # The exporter keeps one initializer per distinct value; a weight equal to another one is an
     # Identity of it, under its own name. Weights stored in fp16 are a Cast of theirs.
-    names = {name: name for name in tensors}
+    cast = {node.input[0] for node in graph.graph.node if node.op_type == "Cast" and node.input[0] in tensors}
+    names = {name: name for name in tensors if name not in cast}
     names |= {
         node.output[0]: node.input[0]
         for node in graph.graph.node

@@ -1,5 +1,5 @@
-"""The models a server offers: the one it started with, loaded from the start, and the catalogue's
-single models (not the ensemble), each loaded on first use and then kept. Each sits behind its own
+"""The models a server offers: the one it started with, loaded from the start, and the models the
+catalogue offers by name (the ensemble too, not its members), each loaded on first use and then kept. Each sits behind its own
 lock, because a detector and the explainers' hooks are not meant to be shared between threads."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mien.catalogue import shipped_model, shipped_models
+from mien.catalogue import offered_models, shipped_model
 from mien.errors import MienError
 from mien.pipeline import Predictor
 from mien.types import Explanation, FacePrediction
@@ -42,7 +42,7 @@ class ServedModels:
         self.default = predictor.model_name
         self._load = load
         self._loaded = {self.default: SharedPredictor(predictor)}
-        self._catalogue = {model.name: model for model in shipped_models() if model.files}
+        self._catalogue = {model.name: model for model in offered_models()}
         self._lock = threading.Lock()  # two first requests for one model load it once
 
     def names(self) -> list[str]:
