@@ -1,6 +1,7 @@
 """The models a server offers: the one it started with, loaded from the start, and the models the
-catalogue offers by name (the ensemble too, not its members), each loaded on first use and then kept. Each sits behind its own
-lock, because a detector and the explainers' hooks are not meant to be shared between threads."""
+catalogue offers by name (the ensemble too, not its members), each loaded on first use and then
+kept. Each sits behind its own lock, because a detector and the explainers' hooks are not meant to
+be shared between threads."""
 
 from __future__ import annotations
 
