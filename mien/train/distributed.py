@@ -51,16 +51,24 @@ def join(requested_device: str = "auto") -> Ranks:
 
 
 def training_device(requested: str = "auto") -> torch.device:
-    """cpu, cuda, or auto (a GPU when PyTorch sees one); with several processes on a machine,
-    each takes the GPU of its LOCAL_RANK."""
+    """cpu, cuda, or auto (a GPU when PyTorch sees one for each process on this machine, else the
+    CPU); with several processes on a machine, each takes the GPU of its LOCAL_RANK. NCCL refuses
+    two processes on one GPU, so more processes than GPUs train on the CPU (auto) or are refused."""
+    local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if requested == "auto":
-        requested = "cuda" if torch.cuda.is_available() else "cpu"
+        requested = "cuda" if gpus >= local_processes > 0 and gpus else "cpu"
     if requested == "cpu":
         return torch.device("cpu")
     if requested == "cuda":
-        if not torch.cuda.is_available():
+        if not gpus:
             raise MienError("train.device=cuda, but PyTorch sees no GPU here (is this a CPU-only build?)")
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
+        if gpus < local_processes:
+            raise MienError(
+                f"{local_processes} processes on this machine but {gpus} GPU(s): each process needs a GPU "
+                f"of its own; use --nproc {gpus}, or train.device=cpu"
+            )
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % gpus)
     raise MienError(f"unknown train.device {requested!r}; valid: auto, cpu, cuda")
 
 
@@ -89,7 +97,8 @@ def launch(nproc: int, function: Callable, *args) -> None:
 
 
 def _run_rank(rank: int, world: int, port: int, function: Callable, args: tuple) -> None:
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),  # as torchrun sets
+                      LOCAL_WORLD_SIZE=str(world),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))  # fmt: skip
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))  # the cores are shared out
     try:

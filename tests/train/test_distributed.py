@@ -78,6 +78,20 @@ def test_each_process_picks_its_device_and_backend(monkeypatch):
     assert process_group_backend(torch.device("cpu")) == "gloo"
 
 
+def test_more_processes_than_gpus_train_on_the_cpu_or_are_refused(monkeypatch):
+    # seen on a one-GPU machine: two ranks on one GPU made NCCL fail ("Duplicate GPU detected")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert training_device("auto") == torch.device("cpu")
+    with pytest.raises(MienError, match="2 processes on this machine but 1 GPU"):
+        training_device("cuda")
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    assert training_device("auto") == torch.device("cuda", 0)
+
+
 GPUS = torch.cuda.device_count()
 
 
