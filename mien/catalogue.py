@@ -178,8 +178,8 @@ def offered_models() -> list[ShippedModel]:
 
 
 def shipped_names() -> list[str]:
-    """Every name a shipped model answers to: aliases first, then the catalogue's names."""
-    return [*ALIASES, *(model.name for model in _SHIPPED)]
+    """Every name a shipped model answers to: the catalogue's names, then the older aliases."""
+    return [*(model.name for model in _SHIPPED), *ALIASES]
 
 
 def model_file(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Path:

@@ -36,12 +36,14 @@ def photo() -> dict:
     return {"file": ("a.png", png_bytes(data.astronaut()), "image/png")}
 
 
-def test_healthz_lists_the_single_models_and_their_classes(client, loads):
+def test_healthz_lists_the_models_by_the_names_users_type(client, loads):
     health = client.get("/healthz").json()
     assert health["model"] == DEFAULT_MODEL and len(health["classes"]) == 7
     models = {model["name"]: model["classes"] for model in health["models"]}
-    assert health["models"][0]["name"] == DEFAULT_MODEL  # the one it started with, first
-    assert models["ferplus"] == list(FERPLUS_CLASSES) and ENSEMBLE not in models
+    names = [model["name"] for model in health["models"]]
+    assert names[:5] == [DEFAULT_MODEL, "general", "wild", "fast", ENSEMBLE]  # the default first
+    assert models["ferplus"] == list(FERPLUS_CLASSES) and models["general"] == list(FERPLUS_CLASSES)
+    assert not any(name.startswith("vgg_s") for name in names)  # the ensemble's members are not offered
     assert loads == []  # listing a model does not load it
 
 
