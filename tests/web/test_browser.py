@@ -121,9 +121,13 @@ def test_the_model_chosen_on_the_page_answers(page):
 
     page.set_input_files("#photo-input", EXAMPLE)
     expect(page.locator("#photo-summary")).to_contain_text(f"model {DEFAULT_MODEL}")
-    page.select_option("#model-select", "vgg_s_distilled_gen3")  # the photo is asked again
-    expect(page.locator("#photo-summary")).to_contain_text("model vgg_s_distilled_gen3")
+    options = page.locator("#model-select option")
+    expect(options).to_have_count(6)  # the names users type, the default first; not the members
+    assert options.evaluate_all("nodes => nodes.map(n => n.value)")[:3] == [DEFAULT_MODEL, "general", "wild"]
+    page.select_option("#model-select", "general")  # the photo is asked again
+    expect(page.locator("#photo-summary")).to_contain_text("model general")
     expect(page.locator("#photo-boxes .face-label")).to_have_count(1)
+    expect(page.locator(".face-card .bar")).to_have_count(8)  # eight classes, contempt's bar too
 
 
 def test_bars_and_explanations_follow_the_model_classes(browser, ferplus_model):
