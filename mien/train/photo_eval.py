@@ -12,6 +12,7 @@ it (a contempt answer counts as wrong).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,12 @@ def aligned_crops(root: Path, size: int = 48, detector: str = "yunet") -> Labell
     finder = create_detector(detector)
     crops = []
     for path in paths:
-        image = read_image(path)
+        try:
+            image = read_image(path)
+        except MienError as err:  # one bad file: counted as a photo without a face, the rest go on
+            print(f"error: {err}", file=sys.stderr)
+            crops.append(None)
+            continue
         faces = finder.detect(image)  # most confident first
         crops.append(align_face(image, faces[0], size).crop if faces else None)
     return LabelledCrops(paths, labels, classes, crops)
@@ -67,6 +73,8 @@ def score_crops(model: Path | Classifier, photos: LabelledCrops) -> dict:
     it) on the photos (see the module's docstring)."""
     classifier = load_classifier(Path(model)) if isinstance(model, (str, Path)) else model
     found = np.array([crop is not None for crop in photos.crops])
+    if not found.any():
+        raise MienError(f"no face found in any of the {len(found)} photos")
     probs = classifier.probabilities(np.stack([c for c in photos.crops if c is not None]))
     placed, _ = to_data_classes(probs, classifier.class_names, photos.class_names)
     report = classification_report(photos.labels[found], placed.argmax(axis=1), photos.class_names)

@@ -54,3 +54,25 @@ def test_calibrate_writes_a_checkpoint_that_records_the_fit_and_lowers_the_log_l
 def test_calibrating_on_the_test_split_is_refused(untrained_checkpoint, small_folder):
     with pytest.raises(MienError, match="PrivateTest"):
         calibrate(untrained_checkpoint, small_folder, "private")
+
+
+def test_a_temperature_alone_keeps_every_label_and_several_sets_calibrate_together(
+    untrained_checkpoint, small_folder, small_csv
+):
+    calibrated = calibrate(
+        untrained_checkpoint, [small_folder, small_csv], "public", tta=False, class_bias=False
+    )
+    (record,) = calibrated["calibration"]
+    assert record["faces"] == 70 and record["data"] == [small_folder.name, small_csv.name]
+    assert set(record["class_bias"].values()) == {0.0}
+    assert record["after"]["accuracy"] == record["before"]["accuracy"]
+    model = model_from_checkpoint(calibrated)
+    original = model_from_checkpoint(load_checkpoint(untrained_checkpoint))
+    faces = torch.rand(16, 1, 48, 48)
+    with torch.no_grad():
+        assert torch.equal(model(faces).argmax(dim=1), original(faces).argmax(dim=1))
+
+
+def test_calibrating_on_held_out_faces_needs_a_run_that_held_some_out(untrained_checkpoint, small_folder):
+    with pytest.raises(MienError, match="held no Training faces out"):
+        calibrate(untrained_checkpoint, small_folder, "holdout")

@@ -40,6 +40,18 @@ def test_labelled_photos_are_read_from_class_folders(photos, tmp_path):
         labelled_photos(tmp_path / "nothing")
 
 
+def test_an_unreadable_photo_counts_as_one_without_a_face(photos, tmp_path, capsys):
+    (photos / "sad" / "broken.png").write_bytes(b"not a png")
+    crops = aligned_crops(photos)
+    assert sum(crop is None for crop in crops.crops) == 2  # the blank photo and the broken one
+    assert "broken.png" in capsys.readouterr().err
+    (tmp_path / "faceless" / "sad").mkdir(parents=True)
+    Image.fromarray(np.full((200, 200, 3), 90, np.uint8)).save(tmp_path / "faceless" / "sad" / "grey.png")
+    only_blank = aligned_crops(tmp_path / "faceless")  # photos that hold no face at all
+    with pytest.raises(MienError, match="no face found in any of the"):
+        score_crops(FixedClassifier(("happy", "sad"), [0.5, 0.5]), only_blank)
+
+
 def test_a_photo_without_a_face_counts_as_wrong_and_classes_match_by_name(photos):
     crops = aligned_crops(photos)
     assert [crop is None for crop in crops.crops] == [False, False, True]
