@@ -162,7 +162,7 @@ COLUMNS = [  # key, heading, format, larger is better
     ("cold_start", "cold start s", "{:.2f}", False),
     ("peak_mb", "peak MB", "{:.0f}", False),
     ("aligned_seconds", "7,178 files s", "{:.2f}", False),
-    ("privatetest_accuracy", "PrivateTest", "{:.2%}", True),
+    ("privatetest_accuracy", f"Private {DEFAULT_MODEL}", "{:.2%}", True),  # names the model it scores
 ]
 
 
