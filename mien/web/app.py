@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import math
-import shutil
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -30,7 +30,7 @@ from mien.render.plots import save_timeline
 from mien.video import process_video, summarize_tracks, video_info
 from mien.vision.io import decode_image
 from mien.web.budget import Busy, PixelBudget, announced_pixels
-from mien.web.limits import BodyLimit, check_video, too_large_message
+from mien.web.limits import BodyLimit, check_video, quoted, too_large_message
 from mien.web.models import ServedModels
 from mien.web.results import RESULT_FILES, VideoResults
 from mien.web.schemas import ExplainResult, Health, ModelInfo, PredictResult, VideoResult
@@ -61,13 +61,20 @@ def create_app(
             return Predictor.default(name, detector=predictor.detector_name)
 
     models = ServedModels(predictor, load_model)
-    results = VideoResults(settings.work_dir, settings.videos_kept)
+    results = VideoResults(settings.work_dir, settings.results_keep_seconds, settings.results_max_bytes)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        results.close()  # a clean stop leaves no results folder of this server's behind
+
     budget = PixelBudget(settings.max_concurrent, settings.max_pixels_in_flight, settings.busy_wait_seconds)
     app = FastAPI(
         title="mien",
         summary="Facial expressions in photos, videos and the camera, with explanations.",
         docs_url=None,  # the interactive docs load scripts from a CDN; mien stays offline
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
     app.state.results = results  # its temporary folder lives as long as the app
@@ -107,7 +114,7 @@ def create_app(
             raise HTTPException(404, "not found")
         return FileResponse(PAGE / name, media_type=STATIC_FILES[name])
 
-    @app.get("/healthz")
+    @app.api_route("/healthz", methods=["GET", "HEAD"])  # load balancers and uptime checks send HEAD
     def healthz() -> Health:
         served = [ModelInfo(name=name, classes=models.classes(name), summary=models.summary(name))
                   for name in models.names()]  # fmt: skip
@@ -138,6 +145,13 @@ def create_app(
         if not _explainers():
             raise HTTPException(503, install_hint("explaining", "torch"))
         name = models.resolve(model)
+        # refused before any face is detected
+        if method not in _explainers():
+            raise MienError(f"unknown explanation method {quoted(method)}; valid: {', '.join(_explainers())}")
+        if target and target not in models.classes(name):
+            raise MienError(f"unknown class {quoted(target)}; valid: {', '.join(models.classes(name))}")
+        if face < 0:
+            raise MienError(f"face is a number from 0, as in /api/predict's list, not {face}")
         explainer = models.get(name)
         explanation = on_photo(file, lambda image: explainer.explain(image, method, target or None, face))
         return ExplainResult(
@@ -165,11 +179,15 @@ def create_app(
             rows = process_video(shared, source, settings.video_every, folder / "annotated.webm",
                                  folder / "faces.csv")  # fmt: skip
             save_timeline(rows, shared.class_names, folder / "timeline.png")
-        except MienError as err:
-            shutil.rmtree(folder, ignore_errors=True)
+        except MienError as err:  # a rejected upload takes no room and removes nothing else
+            results.discard(job)
             raise MienError(str(err).replace(str(source), name)) from None
+        except BaseException:
+            results.discard(job)
+            raise
         finally:
             source.unlink(missing_ok=True)
+        results.finish(job)
         files = {Path(n).stem: f"/api/videos/{job}/{n}" for n in RESULT_FILES}
         tracks = summarize_tracks(rows, shared.class_names)
         return VideoResult(model=chosen, frames=info.frames, seconds=round(info.seconds, 2), tracks=tracks,
@@ -180,7 +198,8 @@ def create_app(
         """A result of /api/video, by the URL it returned."""
         path = results.find(job, name)
         if path is None:
-            raise HTTPException(404, "no such result (results are kept for the newest videos only)")
+            minutes = settings.results_keep_seconds / 60
+            raise HTTPException(404, f"no such result (finished results are kept for {minutes:g} minutes)")
         return FileResponse(path, media_type=RESULT_FILES[name])
 
     return app

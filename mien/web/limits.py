@@ -85,3 +85,11 @@ def check_video(info: VideoInfo, max_seconds: float, name: str) -> None:
             f"{name}: the video has more than {most:g} frames, the limit of {max_seconds:g} s "
             f"at {MAX_FPS_COUNTED} frames/s"
         )
+
+
+def quoted(value: str, limit: int = 100) -> str:
+    """A client's value for an error message: quoted, and cut to ``limit`` characters so that a
+    huge value is not echoed whole."""
+    return (
+        repr(value) if len(value) <= limit else repr(value[:limit]) + f" (cut from {len(value):,} characters)"
+    )

@@ -14,6 +14,7 @@ from mien.catalogue import offered_models, shipped_model
 from mien.errors import MienError
 from mien.pipeline import Predictor
 from mien.types import Explanation, FacePrediction
+from mien.web.limits import quoted
 
 
 class SharedPredictor:
@@ -66,7 +67,7 @@ class ServedModels:
             return self.default
         name = _canonical(name)
         if name not in self._loaded and name not in self._catalogue:
-            raise MienError(f"no model {name!r} on this server; models: {', '.join(self.names())}")
+            raise MienError(f"no model {quoted(name)} on this server; models: {', '.join(self.names())}")
         return name
 
     def get(self, name: str) -> SharedPredictor:

@@ -21,5 +21,7 @@ class WebSettings:
     busy_wait_seconds: float = 10.0  # how long a request waits for room before its 503
     max_video_seconds: float = 120.0  # one request must not hold the model for long
     video_every: int = 1  # use every Nth frame of an uploaded video
-    videos_kept: int = 20  # finished video results kept on disk; the oldest go first
-    work_dir: Path | None = None  # where video results live; a fresh temporary folder when None
+    results_keep_seconds: float = 600.0  # finished video results stay fetchable this long
+    results_max_bytes: int = 2 * 1024 * MEGABYTE  # ...within this much disk; the oldest finished go first
+    # where video results live; None: a temporary folder of this server's, removed on a clean stop
+    work_dir: Path | None = None

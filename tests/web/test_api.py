@@ -14,7 +14,6 @@ from skimage import data
 
 from mien.pipeline import Predictor
 from mien.web import WebSettings, create_app
-from mien.web.results import VideoResults
 from tests.media import moving_face_video
 
 ASTRONAUT_FACE = (178, 63, 91, 114)  # x, y, w, h: where YuNet finds the face in data.astronaut()
@@ -181,16 +180,6 @@ def test_clients_cannot_name_paths(client, url):
     assert client.get(url).status_code == 404
 
 
-def test_only_the_newest_video_results_are_kept(tmp_path):
-    results = VideoResults(tmp_path, keep=2)
-    jobs = [results.new_job()[0] for _ in range(3)]
-    for job in jobs:
-        if (tmp_path / job).is_dir():
-            (tmp_path / job / "faces.csv").write_text("frame\n")
-    assert results.find(jobs[0], "faces.csv") is None
-    assert results.find(jobs[2], "faces.csv") == tmp_path / jobs[2] / "faces.csv"
-
-
 def test_the_page_and_the_schema_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and 'id="photo-input"' in page.text
@@ -199,3 +188,28 @@ def test_the_page_and_the_schema_are_served(client):
     assert {"/healthz", "/api/predict", "/api/explain", "/api/video"} <= set(schema["paths"])
     predict = schema["paths"]["/api/predict"]["post"]
     assert "multipart/form-data" in predict["requestBody"]["content"]
+
+
+def test_head_healthz_answers_for_load_balancers(client):
+    assert client.head("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["model", "method", "target"])
+def test_a_huge_bad_value_is_quoted_short(client, astronaut_png, field):
+    response = client.post(
+        "/api/explain", files={"file": ("a.png", astronaut_png)}, data={field: "x" * 100_000}
+    )
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert len(detail) < 400 and "cut from 100,000 characters" in detail
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [({"method": "magic"}, "unknown explanation method"), ({"target": "bored"}, "unknown class"),
+     ({"face": "-1"}, "face is a number from 0")],
+)  # fmt: skip
+def test_bad_explain_values_are_refused_before_the_photo_is_read(client, fields, message):
+    # not an image: had the photo been read (and its faces detected) first, that would be the error
+    response = client.post("/api/explain", files={"file": ("a.png", b"not an image")}, data=fields)
+    assert response.status_code == 422 and response.json()["detail"].startswith(message)
