@@ -66,6 +66,12 @@ def _four_sets(private: float, ferplus: float, rafdb: float, kdef: float) -> dic
     return {"FER2013 PrivateTest": private, "FER+ FER2013Valid": ferplus, "RAF-DB test": rafdb, "KDEF": kdef}
 
 
+def _eight_class(name: str, summary: str, figures: dict[str, float]) -> ShippedModel:
+    """A FER+-class model shipped as NAME.onnx (fp32) and NAME.int8.onnx, run as a cascade."""
+    files = {"fp32": f"{name}.onnx", "int8": f"{name}.int8.onnx"}
+    return ShippedModel(name, summary, files, classes=EIGHT_CLASSES, figures=figures)
+
+
 FER2013_MODEL = "fer2013"  # FER2013's labels, seven classes
 # What mien answers with unless told otherwise. `general` is better on every other kind of face but
 # scores 66% on FER2013 PrivateTest, short of the 70% a default must keep (docs/model_card.md).
@@ -84,26 +90,20 @@ _SHIPPED = (  # the models users choose by name first, in the order the web page
         },
         figures=_fer2013(70.83, 71.16, 72.22, 72.92) | _four_sets(72.22, 70.70, 65.38, 76.19),
     ),
-    ShippedModel(
+    _eight_class(
         "general",
         "every kind of face: FER2013's, FER+'s and RAF-DB's labels in one head (best on posed faces)",
-        {"fp32": "general.onnx", "int8": "general.int8.onnx"},
-        classes=EIGHT_CLASSES,
-        figures=_four_sets(66.12, 81.45, 85.33, 77.38),
+        _four_sets(66.12, 81.45, 85.33, 77.38),
     ),
-    ShippedModel(
+    _eight_class(
         "wild",
         "faces from the wild: FER+'s ten raters and RAF-DB's labels, with FER2013's in a second head",
-        {"fp32": "wild.onnx", "int8": "wild.int8.onnx"},
-        classes=EIGHT_CLASSES,
-        figures=_four_sets(62.27, 86.24, 83.96, 69.44),
+        _four_sets(62.27, 86.24, 83.96, 69.44),
     ),
-    ShippedModel(
+    _eight_class(
         "ferplus",
         "FER+'s ten raters' votes: a student of three FER+ models (best on FER+)",
-        {"fp32": "ferplus.onnx", "int8": "ferplus.int8.onnx"},
-        classes=EIGHT_CLASSES,
-        figures=_four_sets(62.58, 87.50, 71.12, 68.85),
+        _four_sets(62.58, 87.50, 71.12, 68.85),
     ),
     ShippedModel(
         "fast",

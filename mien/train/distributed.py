@@ -57,7 +57,7 @@ def training_device(requested: str = "auto") -> torch.device:
     local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if requested == "auto":
-        requested = "cuda" if gpus >= local_processes > 0 and gpus else "cpu"
+        requested = "cuda" if 0 < local_processes <= gpus else "cpu"
     if requested == "cpu":
         return torch.device("cpu")
     if requested == "cuda":

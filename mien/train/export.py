@@ -104,12 +104,9 @@ def _store_weights_in_fp16(graph: onnx.ModelProto) -> None:
         halved = values.astype(np.float16)
         if not np.array_equal(halved.astype(np.float32), values):
             raise MienError(f"weight {tensor.name} is not fp16-exact: round the checkpoint's weights first")
-        stored = f"{tensor.name}.fp16"
+        original, stored = tensor.name, f"{tensor.name}.fp16"
         tensor.CopyFrom(numpy_helper.from_array(halved, stored))
-        cast = onnx.helper.make_node(
-            "Cast", [stored], [stored.removesuffix(".fp16")], to=onnx.TensorProto.FLOAT
-        )
-        casts.append(cast)
+        casts.append(onnx.helper.make_node("Cast", [stored], [original], to=onnx.TensorProto.FLOAT))
     nodes = list(graph.graph.node)
     del graph.graph.node[:]
     graph.graph.node.extend(casts + nodes)
