@@ -24,13 +24,21 @@ OTHER_COLOURS = [(0, 200, 0), (0, 180, 180), (230, 80, 160), (120, 120, 250), (2
 
 
 def annotate(
-    image: np.ndarray, predictions: list[FacePrediction], track_ids: list[int] | None = None
+    image: np.ndarray,
+    predictions: list[FacePrediction],
+    track_ids: list[int] | None = None,
+    max_side: int | None = None,
 ) -> np.ndarray:
-    """A copy of the RGB frame with every face boxed, labelled and given its probability bars."""
-    canvas = image.copy()
+    """A copy of the RGB frame with every face boxed, labelled and given its probability bars; with
+    ``max_side``, a larger frame is shrunk first (the boxes with it) so its longer side is max_side."""
+    shrink = 1.0 if max_side is None else min(1.0, max_side / max(image.shape[:2]))
+    if shrink < 1.0:  # shrunk before the copy: a huge frame is never copied whole
+        canvas = cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    else:
+        canvas = image.copy()
     scale = max(0.7, min(canvas.shape[:2]) / 700)  # text and lines grow with the frame
     for index, prediction in enumerate(predictions):
-        x, y, w, h = (round(v) for v in prediction.box.as_list())
+        x, y, w, h = (round(v * shrink) for v in prediction.box.as_list())
         colour = class_colour(prediction.label)
         thickness = max(1, round(2 * scale))
         cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)

@@ -59,21 +59,26 @@ class CsvSink:
 
 
 class VideoSink:
-    """Annotated frames to an MP4 (or WebM, which browsers play) file; no frames, no file."""
+    """Annotated frames to an MP4 (or WebM, which browsers play) file; no frames, no file. With
+    ``max_side``, larger frames are written shrunk to that longer side (an encoder at 8K holds
+    over a gigabyte)."""
 
-    def __init__(self, path: str | Path, fps: float):
+    def __init__(self, path: str | Path, fps: float, max_side: int | None = None):
         self.path = Path(path)
         self._pending = PendingFile(self.path, self.path.suffix or ".mp4")  # OpenCV picks the container by it
         self._fps = fps
+        self._max_side = max_side
         self._writer: cv2.VideoWriter | None = None
         self._closed = False
 
     def __call__(self, result: FrameResult) -> None:
         faces = result.faces
-        image = annotate(result.frame.image, [f.prediction for f in faces], [f.track for f in faces])
+        image = annotate(
+            result.frame.image, [f.prediction for f in faces], [f.track for f in faces], self._max_side
+        )
         if self._writer is None:
             self._writer = self._open(image.shape[1], image.shape[0])
-        self._writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        self._writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR, dst=image))  # the copy is ours
 
     def _open(self, width: int, height: int) -> cv2.VideoWriter:
         codec = "VP80" if self.path.suffix.lower() == ".webm" else "mp4v"

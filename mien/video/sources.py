@@ -21,10 +21,11 @@ class Frame:
     image: np.ndarray  # (H, W, 3) RGB uint8
 
 
-def read_frames(path: str | Path | int, every: int = 1) -> Iterator[Frame]:
+def read_frames(path: str | Path | int, every: int = 1, max_pixels: int | None = None) -> Iterator[Frame]:
     """Every Nth frame of a video file (or camera number) as RGB; a broken frame ends the stream.
     A source whose first frame cannot be decoded is an error, not an empty video (OpenCV opens a
-    text file named .jpg, say, and then reads nothing from it)."""
+    text file named .jpg, say, and then reads nothing from it); so is a frame of more than
+    ``max_pixels`` pixels (a file may announce small frames and hold large ones)."""
     capture = cv2.VideoCapture(path if isinstance(path, int) else str(path))
     kind = "camera" if isinstance(path, int) else "video"
     if not capture.isOpened():
@@ -44,8 +45,10 @@ def read_frames(path: str | Path | int, every: int = 1) -> Iterator[Frame]:
                         file=sys.stderr,
                     )
                 return
-            if index % every == 0:
-                yield Frame(index, index / fps, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            if max_pixels is not None:
+                check_frame_size(bgr.shape[1], bgr.shape[0], max_pixels, f"{path}: frame {index}")
+            if index % every == 0:  # converted in place: a second copy of an 8K frame is 100 MB
+                yield Frame(index, index / fps, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=bgr))
             index += 1
     finally:
         capture.release()
@@ -81,6 +84,27 @@ def video_info(path: str | Path, max_seconds: float | None = None) -> VideoInfo:
         return VideoInfo(fps, _count_frames(capture, fps, max_seconds), bgr.shape[1], bgr.shape[0])
     finally:
         capture.release()
+
+
+def frame_size(path: str | Path) -> tuple[int, int]:
+    """Width and height of a video file's frames as its container announces them, read before any
+    frame is decoded (to refuse or budget a video by its frame size first)."""
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise MienError(f"{path}: not a readable video")
+        return int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    finally:
+        capture.release()
+
+
+def check_frame_size(width: int, height: int, max_pixels: int, name: str) -> None:
+    """Refuse (MienError) frames of more than max_pixels pixels."""
+    if width * height > max_pixels:
+        raise MienError(
+            f"{name}: frames of {width}x{height} ({width * height / 1e6:.1f} megapixels) are over the "
+            f"limit of {max_pixels / 1e6:g} megapixels a frame"
+        )
 
 
 # A length limit counts at most this many frames a second, whatever rate the file claims (a file that

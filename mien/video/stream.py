@@ -61,10 +61,13 @@ def process_video(
     out_csv: Path | None = None,
     sinks: list[Sink] | None = None,
     detect_every: int = 1,
+    max_pixels: int | None = None,
+    video_side: int | None = None,
 ) -> list[dict]:
     """Recognise and track faces through a video (of its every `every`th frame, detecting faces on
     every `detect_every`th of those: see recognise_stream); write the chosen outputs; return one row
-    per face.
+    per face. A frame over ``max_pixels`` is an error; ``video_side`` bounds the annotated video's
+    longer side (the CSV keeps the source's pixels).
 
     The outputs appear only when the whole video went through: a failure (or Ctrl-C) midway closes
     every sink as failed, which leaves neither partial outputs nor temporary files.
@@ -73,10 +76,11 @@ def process_video(
     rows = []
     try:
         if out_video:
-            opened.append(VideoSink(out_video, video_info(source).fps / every))
+            opened.append(VideoSink(out_video, video_info(source).fps / every, video_side))
         if out_csv:
             opened.append(CsvSink(out_csv, predictor.class_names))
-        results = recognise_stream(predictor, read_frames(source, every), detect_every=detect_every)
+        frames = read_frames(source, every, max_pixels)
+        results = recognise_stream(predictor, frames, detect_every=detect_every)
         for result in tqdm(results, desc="frames", unit="frame", disable=None):
             for sink in opened:
                 sink(result)

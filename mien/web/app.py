@@ -2,10 +2,11 @@
 
 Uploads are checked by decoding them, never by their name or type; the server chooses every path
 it reads or writes; each model sits behind a lock (mien.web.models), and a request may name any of
-the server's models (the one it started with by default). Photos are decoded and classified within a
-budget (mien.web.budget): a few requests at once, and a bound on the pixels they hold, reserved from
-the image's header before decoding. A request waits up to ``busy_wait_seconds`` for room and is
-otherwise answered 503 with Retry-After.
+the server's models (the one it started with by default). Photos and videos are decoded and
+classified within one budget (mien.web.budget): a few requests at once, and a bound on the pixels
+they hold, reserved from the image's header or the video's frame size before decoding. A request
+waits up to ``busy_wait_seconds`` for room and is otherwise answered 503 with Retry-After. A request
+body that stalls is dropped (mien.web.limits).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from mien.extras import install_hint, missing_extra
 from mien.pipeline import Predictor
 from mien.render.heatmap import face_overlay
 from mien.render.plots import save_timeline
-from mien.video import process_video, summarize_tracks, video_info
+from mien.video import check_frame_size, frame_size, process_video, summarize_tracks, video_info
 from mien.vision.io import decode_image
-from mien.web.budget import Busy, PixelBudget, announced_pixels
-from mien.web.limits import BodyLimit, check_video, quoted, too_large_message
+from mien.web.budget import Busy, PixelBudget, announced_pixels, video_pixels
+from mien.web.limits import BodyLimit, StalledBody, check_video, quoted, too_large_message
 from mien.web.models import ServedModels
 from mien.web.results import RESULT_FILES, VideoResults
 from mien.web.schemas import ExplainResult, Health, ModelInfo, PredictResult, VideoResult
@@ -77,8 +78,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(StalledBody, timeout_seconds=settings.body_timeout_seconds)  # outermost
+    app.state.settings = settings
     app.state.results = results  # its temporary folder lives as long as the app
-    app.state.budget = budget  # what photo requests hold now
+    app.state.budget = budget  # what photo and video requests hold now
 
     def read_upload(file: UploadFile) -> tuple[bytes, str]:
         data = file.file.read(settings.max_upload_bytes + 1)
@@ -86,15 +89,23 @@ def create_app(
             raise HTTPException(413, too_large_message(settings.max_upload_bytes))
         return data, Path(file.filename or "upload").name[:100]
 
-    def on_photo(file: UploadFile, work: Callable[[np.ndarray], T]) -> T:
-        """work(the decoded photo), run within the budget; the photo is dropped before the room is."""
+    def within_budget(pixels: int, work: Callable[[], T]) -> T:
+        """work(), holding room for ``pixels`` in the budget; 503 with Retry-After when none frees up."""
         try:
-            with budget.reserve(announced_pixels(file.file)):
-                data, name = read_upload(file)
-                return work(decode_image(data, name, settings.max_pixels))
+            with budget.reserve(pixels):
+                return work()
         except Busy as err:
             retry = str(max(1, math.ceil(settings.busy_wait_seconds)))
             raise HTTPException(503, str(err), headers={"Retry-After": retry}) from None
+
+    def on_photo(file: UploadFile, work: Callable[[np.ndarray], T]) -> T:
+        """work(the decoded photo), run within the budget; the photo is dropped before the room is."""
+
+        def decoded_work() -> T:
+            data, name = read_upload(file)
+            return work(decode_image(data, name, settings.max_pixels))
+
+        return within_budget(announced_pixels(file.file), decoded_work)
 
     @app.exception_handler(MienError)
     def bad_input(request: Request, err: MienError) -> JSONResponse:
@@ -173,12 +184,21 @@ def create_app(
         job, folder = results.new_job()
         source = folder / "upload"
         source.write_bytes(data)
-        try:
+        del data
+
+        def track_faces() -> tuple:
             info = video_info(source, settings.max_video_seconds)  # counted: files may not say or lie
             check_video(info, settings.max_video_seconds, name)
             rows = process_video(shared, source, settings.video_every, folder / "annotated.webm",
-                                 folder / "faces.csv")  # fmt: skip
+                                 folder / "faces.csv", max_pixels=settings.max_video_frame_pixels,
+                                 video_side=settings.video_result_side)  # fmt: skip
             save_timeline(rows, shared.class_names, folder / "timeline.png")
+            return info, rows
+
+        try:
+            width, height = frame_size(source)  # from the header: refused or budgeted before decoding
+            check_frame_size(width, height, settings.max_video_frame_pixels, name)
+            info, rows = within_budget(video_pixels(width, height), track_faces)
         except MienError as err:  # a rejected upload takes no room and removes nothing else
             results.discard(job)
             raise MienError(str(err).replace(str(source), name)) from None

@@ -1,9 +1,12 @@
 """Bound what clients send. Request bodies: a client that sends more than the limit gets 413, and the
-app never holds more than the limit of its body, whether the client announced its length or not.
-Videos: a still image or a video over the length limit is refused before any frame is processed."""
+app never holds more than the limit of its body, whether the client announced its length or not; a
+body that stalls (a client that stops sending, or announced more than it sends) gets 408 and its
+connection is closed. Videos: a still image or a video over the length limit is refused before any
+frame is processed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from mien.errors import MienError
@@ -59,10 +62,64 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send) -> None:
-        body = json.dumps({"detail": too_large_message(self.max_upload_bytes)}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _answer(send, 413, too_large_message(self.max_upload_bytes))
+
+
+class _Stalled(Exception):
+    pass
+
+
+class StalledBody:
+    """ASGI middleware: a request whose body stalls for ``timeout_seconds`` between two parts is
+    answered 408 and its connection closed. The wait is on the event loop, so no worker is held and
+    other clients are served meanwhile; once the body is whole, receiving is not timed (a response
+    may listen for the client's disconnect as long as it streams)."""
+
+    def __init__(self, app, timeout_seconds: float):
+        self.app = app
+        self.timeout_seconds = timeout_seconds
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body_done = False
+        stalled = False
+
+        async def timed_receive():
+            nonlocal body_done, stalled
+            if body_done:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout_seconds)
+            except TimeoutError:
+                stalled = True
+                raise _Stalled from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def guarded_send(message) -> None:
+            if not stalled:  # the app's answer to a cut-off body (FastAPI: a 400) is replaced by the 408
+                await send(message)
+
+        try:
+            await self.app(scope, timed_receive, guarded_send)
+        except Exception:
+            if not stalled:
+                raise
+        if stalled:
+            message = f"the request body stalled for {self.timeout_seconds:g} s"
+            await _answer(send, 408, message, close=True)
+
+
+async def _answer(send, status: int, detail: str, close: bool = False) -> None:
+    """A JSON error answer from a middleware; with ``close``, the server closes the connection after it."""
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def too_large_message(max_upload_bytes: int) -> str:

@@ -20,8 +20,13 @@ class WebSettings:
     max_pixels_in_flight: int = DEFAULT_MAX_PIXELS
     busy_wait_seconds: float = 10.0  # how long a request waits for room before its 503
     max_video_seconds: float = 120.0  # one request must not hold the model for long
+    # A video's frames, checked from its header before any is decoded (7680x4320: 8K). A video job
+    # holds the photo budget too, 1.5 pixels of it for each pixel of a frame (mien.web.budget).
+    max_video_frame_pixels: int = 7680 * 4320
+    video_result_side: int = 1280  # the annotated video's longer side; the CSV keeps the upload's pixels
     video_every: int = 1  # use every Nth frame of an uploaded video
     results_keep_seconds: float = 600.0  # finished video results stay fetchable this long
     results_max_bytes: int = 2 * 1024 * MEGABYTE  # ...within this much disk; the oldest finished go first
+    body_timeout_seconds: float = 30.0  # a request body that stalls this long is answered 408 and dropped
     # where video results live; None: a temporary folder of this server's, removed on a clean stop
     work_dir: Path | None = None

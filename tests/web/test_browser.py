@@ -3,15 +3,12 @@ served in-process with the shipped model. Skips where Chromium or Playwright is 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import threading
 import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from PIL import Image
 
 from mien.catalogue import DEFAULT_MODEL
@@ -19,6 +16,7 @@ from mien.pipeline import Predictor
 from mien.web import create_app
 from tests.conftest import FERPLUS_CLASSES
 from tests.media import face_grid, moving_face_frames, moving_face_video, write_y4m
+from tests.web.server import serving
 
 pytestmark = pytest.mark.browser
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "astronaut.jpg"
@@ -29,22 +27,6 @@ QUIET = [  # this machine has no internet: Chromium must not try to reach Google
 ]  # fmt: skip
 LABEL = re.compile(r"^(angry|disgust|fear|happy|neutral|sad|surprise) \d+%$")
 EXPLAINING = 30_000  # ms: a first explanation loads PyTorch and the model, and maps take seconds
-
-
-@contextlib.contextmanager
-def serving(app):
-    """The app on a free port of this machine, in a thread; yields its URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

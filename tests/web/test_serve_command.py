@@ -42,3 +42,10 @@ def test_the_memory_budget_options_reach_the_app(monkeypatch, untrained_checkpoi
     started, _ = serve(monkeypatch, "--checkpoint", untrained_checkpoint, *args)
     budget = started["app"].state.budget
     assert (budget.max_requests, budget.max_pixels) == (3, 4_500_000)
+
+
+def test_the_video_frame_and_body_timeout_options_reach_the_app(monkeypatch, untrained_checkpoint):
+    args = ["--max-video-megapixels", "8.2944", "--body-timeout", "5"]
+    started, _ = serve(monkeypatch, "--checkpoint", untrained_checkpoint, *args)
+    settings = started["app"].state.settings
+    assert (settings.max_video_frame_pixels, settings.body_timeout_seconds) == (3840 * 2160, 5.0)
