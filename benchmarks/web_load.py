@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/web_load.py [--requests 200] [--clients 8]
     .venv/bin/python benchmarks/web_load.py --burst [--clients 16]
+    .venv/bin/python benchmarks/web_load.py --video-burst [--clients 3]
 
 Starts `mien serve` in a process of its own on a free port and sends JPEG photos to
 /api/predict (640x480 scenes with one face, and the bundled astronaut). Reports the answers by
@@ -14,6 +15,9 @@ mostly flat 7000x7000 PNG of about 0.6 MB, 49 megapixels decoded). Reports the s
 its peak (VmHWM) and its RSS a few seconds after the burst; fails when the peak is over 1.5 GB or
 the server stays over 300 MB larger than before. A 503 (the server at its budget, with Retry-After)
 is an allowed answer; any other 5xx fails.
+
+--video-burst: the same for videos sent at once to /api/video (3 by default, each a 4-frame MJPEG
+AVI of 7680x4320 frames, about 1 MB, 133 MB a frame decoded), with the same peak limit.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import io
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +45,7 @@ from mien.vision.io import decode_image
 
 REPO = Path(__file__).resolve().parents[1]
 BURST_SIDE = 7000
+VIDEO_SIZE = (7680, 4320)
 PEAK_LIMIT_MB = 1500
 GROWTH_LIMIT_MB = 300
 SETTLE_SECONDS = 5  # after the burst, before the RSS is read: time for the last answers to finish
@@ -54,6 +60,20 @@ def photos() -> list[bytes]:
         canvas[160:310, x : x + 128] = face
         scenes.append(canvas)
     return [cv2.imencode(".jpg", cv2.cvtColor(s, cv2.COLOR_RGB2BGR))[1].tobytes() for s in scenes]
+
+
+def large_video() -> bytes:
+    """An MJPEG AVI of four 7680x4320 frames, flat grey but for the astronaut's face sliding right."""
+    face = cv2.cvtColor(cv2.resize(data.astronaut()[20:240, 130:350], (600, 600)), cv2.COLOR_RGB2BGR)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "large.avi"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 4, VIDEO_SIZE)
+        for index in range(4):
+            frame = np.full((VIDEO_SIZE[1], VIDEO_SIZE[0], 3), 120, np.uint8)
+            frame[2000:2600, 3000 + 40 * index : 3600 + 40 * index] = face
+            writer.write(frame)
+        writer.release()
+        return path.read_bytes()
 
 
 def large_photo() -> bytes:
@@ -87,16 +107,16 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start within 60 s")
 
 
-def post_photo(port: int, photo: bytes) -> tuple[int, float]:
+def post_upload(
+    port: int, upload: bytes, path: str = "/api/predict", name: str = "photo.jpg"
+) -> tuple[int, float]:
+    """Send one file as a form upload; its answer's status and the seconds it took."""
     boundary = uuid.uuid4().hex
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n").encode()  # fmt: skip
-    body = head + photo + f"\r\n--{boundary}--\r\n".encode()
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n\r\n'
+    body = head.encode() + upload + f"\r\n--{boundary}--\r\n".encode()
     started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    connection.request(
-        "POST", "/api/predict", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    )
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    connection.request("POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -114,25 +134,33 @@ def memory_mb(pid: int, field: str = "VmHWM") -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--clients", type=int, default=None, help="default: 8, or 16 with --burst")
+    parser.add_argument("--clients", type=int, default=None,
+                        help="default: 8; 16 with --burst, 3 with --video-burst")  # fmt: skip
     parser.add_argument("--burst", action="store_true", help="large photos at once: the server's memory")
+    parser.add_argument("--video-burst", action="store_true", help="the same with 8K videos")
     args = parser.parse_args()
     if args.burst:
         burst(args.clients or 16)
+    elif args.video_burst:
+        burst(args.clients or 3, video=True)
     else:
         load(args.requests, args.clients or 8)
 
 
-def burst(clients: int) -> None:
-    photo = large_photo()
+def burst(clients: int, video: bool = False) -> None:
+    """Large uploads at once: photos to /api/predict, or videos to /api/video."""
+    if video:
+        upload, path, name = large_video(), "/api/video", "large.avi"
+    else:
+        upload, path, name = large_photo(), "/api/predict", "large.png"
     port = free_port()
     server = start_server(port)
     try:
-        post_photo(port, photos()[0])  # warm-up: the model and the detector loaded
+        post_upload(port, photos()[0])  # warm-up: the model and the detector loaded
         start = memory_mb(server.pid, "VmRSS")
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
-            answers = list(pool.map(lambda _: post_photo(port, photo), range(clients)))
+            answers = list(pool.map(lambda _: post_upload(port, upload, path, name), range(clients)))
         elapsed = time.perf_counter() - started
         time.sleep(SETTLE_SECONDS)
         peak, after = memory_mb(server.pid, "VmHWM"), memory_mb(server.pid, "VmRSS")
@@ -141,15 +169,16 @@ def burst(clients: int) -> None:
         server.wait(timeout=30)
 
     statuses = collections.Counter(status for status, _ in answers)
-    print(f"{clients} concurrent {BURST_SIDE}x{BURST_SIDE} PNGs ({len(photo) / 1024:.0f} KB each) in "
-          f"{elapsed:.1f} s; answers by status: {dict(sorted(statuses.items()))}")  # fmt: skip
+    what = f"4-frame {VIDEO_SIZE[0]}x{VIDEO_SIZE[1]} AVIs" if video else f"{BURST_SIDE}x{BURST_SIDE} PNGs"
+    print(f"{clients} concurrent {what} ({len(upload) / 1024:.0f} KB each) in {elapsed:.1f} s; "
+          f"answers by status: {dict(sorted(statuses.items()))}")  # fmt: skip
     print(f"server RSS: {start:.0f} MB before, peak {peak:.0f} MB (limit {PEAK_LIMIT_MB}), {after:.0f} MB "
           f"{SETTLE_SECONDS} s after (limit {start + GROWTH_LIMIT_MB:.0f})")  # fmt: skip
     failures = []
     if any(status >= 500 and status != 503 for status in statuses):
         failures.append("server errors (5xx other than 503)")
     if statuses[200] == 0:
-        failures.append("no photo answered")
+        failures.append(f"no {'video' if video else 'photo'} answered")
     if peak >= PEAK_LIMIT_MB:
         failures.append(f"peak RSS {peak:.0f} MB over {PEAK_LIMIT_MB} MB")
     if after - start > GROWTH_LIMIT_MB:
@@ -173,10 +202,10 @@ def load(requests: int, clients: int) -> None:
     port = free_port()
     server = start_server(port)
     try:
-        post_photo(port, files[0])  # warm-up
+        post_upload(port, files[0])  # warm-up
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
-            answers = list(pool.map(lambda i: post_photo(port, files[i % len(files)]), range(requests)))
+            answers = list(pool.map(lambda i: post_upload(port, files[i % len(files)]), range(requests)))
         elapsed = time.perf_counter() - started
         memory = memory_mb(server.pid)
     finally:
