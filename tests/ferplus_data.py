@@ -58,34 +58,42 @@ def fer2013_label(index: int) -> str:
     return name if name in CLASS_NAMES else "neutral"
 
 
-def face_image(index: int) -> np.ndarray:
-    """The (48, 48) grey face of FACES[index]: a cartoon of its FER2013 label."""
-    return draw_face(CLASS_NAMES.index(fer2013_label(index)), np.random.default_rng(index))
+def face_image(index: int, copy: int = 0) -> np.ndarray:
+    """The (48, 48) grey face of FACES[index]: a cartoon of its FER2013 label (another one for
+    each copy)."""
+    return draw_face(CLASS_NAMES.index(fer2013_label(index)), np.random.default_rng(index + 1000 * copy))
 
 
-def write_fer2013_twin(root: Path) -> Path:
+def copy_name(name: str, copy: int) -> str:
+    """FACES' image name for a copy of the face: fer0000003.png, then fer1000003.png, ..."""
+    return f"fer{copy}{name[4:]}"
+
+
+def write_fer2013_twin(root: Path, copies: int = 1) -> Path:
     """FER2013's folder layout holding the same faces as FER+ (those with an image), as JPEGs under
     other names and in another order, each in the folder of its FER2013 label."""
-    for index in reversed(range(len(FACES))):
-        split, name, _, _ = FACES[index]
-        if name:
-            folder = root / "train" / fer2013_label(index)
-            folder.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(folder / f"{split}_{9000 - index}.jpg"), face_image(index))
+    for copy in range(copies):
+        for index in reversed(range(len(FACES))):
+            split, name, _, _ = FACES[index]
+            if name:
+                folder = root / "train" / fer2013_label(index)
+                folder.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(folder / f"{split}_{9000 + 100 * copy - index}.jpg"), face_image(index, copy))
     return root
 
 
-def write_ferplus_folder(root: Path) -> Path:
+def write_ferplus_folder(root: Path, copies: int = 1) -> Path:
     """FER+'s own layout: FER2013Train/, FER2013Valid/, FER2013Test/, each with PNGs and a header-less
-    label.csv (file name, face box, ten votes)."""
-    for index, (split, name, votes, _) in enumerate(FACES):
-        if not name:
-            continue
-        folder = root / FOLDER_OF_SPLIT[split]
-        folder.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(folder / name), face_image(index))
-        with (folder / "label.csv").open("a", newline="") as handle:
-            csv.writer(handle).writerow([name, "(0, 0, 48, 48)", *votes])
+    label.csv (file name, face box, ten votes); each face ``copies`` times, with the same votes."""
+    for copy in range(copies):
+        for index, (split, name, votes, _) in enumerate(FACES):
+            if not name:
+                continue
+            folder = root / FOLDER_OF_SPLIT[split]
+            folder.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(folder / copy_name(name, copy)), face_image(index, copy))
+            with (folder / "label.csv").open("a", newline="") as handle:
+                csv.writer(handle).writerow([copy_name(name, copy), "(0, 0, 48, 48)", *votes])
     return root
 
 
