@@ -36,9 +36,11 @@ def images_per_second(name: str, bf16: bool, batches: int, repeats: int) -> floa
     optimizer = make_optimizer(model, config.train)
     count = config.train.batch_size * batches
     rng = np.random.default_rng(0)
+    labels = torch.from_numpy(rng.integers(0, len(CLASS_NAMES), count))
     data = EpochData(
         images=torch.from_numpy(rng.integers(0, 256, (count, 48, 48), dtype=np.uint8)),
-        labels=torch.from_numpy(rng.integers(0, len(CLASS_NAMES), count)),
+        targets=torch.nn.functional.one_hot(labels, len(CLASS_NAMES)).float(),
+        labels=labels,
         class_weights=None,
         num_classes=len(CLASS_NAMES),
     )

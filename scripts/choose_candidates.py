@@ -19,10 +19,10 @@ from mien.backends import load_classifier
 from mien.config import DataConfig
 from mien.data.cache import load_fer2013
 from mien.data.pairing import with_fer2013_labels
+from mien.data.splits import training_splits
 from mien.train.evaluate import evaluate, to_data_classes
 from mien.train.metrics import classification_report
 from mien.train.photo_eval import aligned_crops, score_crops
-from mien.train.splits import training_splits
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FERPLUS = Path(os.environ.get("MIEN_FERPLUS", SHARED / "ferplus"))

@@ -26,7 +26,7 @@ from mien.atomic import atomic_path
 from mien.backends import load_classifier
 from mien.backends.cascade import CascadeClassifier
 from mien.catalogue import shipped_models
-from mien.data.cache import load_fer2013
+from mien.data.run_data import evaluation_set
 from mien.pipeline import Predictor
 from mien.train.evaluate import score_faces
 from mien.train.photo_eval import aligned_crops, score_crops
@@ -60,7 +60,7 @@ def measure(classifier, data_name: str, crops) -> dict:
         report = score_crops(classifier, crops)
         extra = {"answered_accuracy": report["answered_accuracy"], "without_face": report["without_face"]}
     else:
-        faces = load_fer2013(path).select(split)
+        faces = evaluation_set(path, split)
         probs = classifier.probabilities(faces.images)
         report = score_faces(faces, probs, classifier.class_names)
         extra = {"model_lacks": report["model_lacks"]}

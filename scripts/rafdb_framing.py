@@ -22,8 +22,8 @@ from mien.catalogue import model_file
 from mien.config import DataConfig
 from mien.data.cache import load_fer2013
 from mien.data.rafdb import read_rafdb
+from mien.data.splits import training_splits
 from mien.train.metrics import classification_report
-from mien.train.splits import training_splits
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MODEL = "vgg_s_distilled_gen3_swa"  # the default's network before its calibration

@@ -13,9 +13,9 @@ from mien.config import DataConfig
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.ferplus import FERPLUS_CLASSES
+from mien.data.splits import training_splits
 from mien.models.checkpoint import load_checkpoint, save_checkpoint
 from mien.models.registry import create_model
-from mien.train.splits import training_splits
 from tests.ferplus_data import write_fer2013_twin
 
 

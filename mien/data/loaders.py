@@ -20,16 +20,13 @@ def to_model_input(images: np.ndarray | torch.Tensor, spec: PreprocessConfig | d
     return (pixels.float() / 255.0 - spec.mean) / spec.std
 
 
-def epoch_order(labels: np.ndarray, sampler: str, generator: torch.Generator) -> torch.Tensor:
-    """Indices for one epoch: a permutation, or a class-balanced draw with replacement."""
-    count = len(labels)
-    if sampler == "uniform":
+def epoch_order(count: int, draw_weights: np.ndarray | None, generator: torch.Generator) -> torch.Tensor:
+    """Indices for one epoch of ``count`` faces: a permutation, or with ``draw_weights`` (each face's
+    relative chance) a draw of as many with replacement."""
+    if draw_weights is None:
         return torch.randperm(count, generator=generator)
-    if sampler == "balanced":
-        class_counts = np.bincount(labels)
-        weights = torch.as_tensor(1.0 / class_counts[labels], dtype=torch.double)
-        return torch.multinomial(weights, count, replacement=True, generator=generator)
-    raise ValueError(f"unknown sampler {sampler!r}; valid: uniform, balanced")
+    weights = torch.as_tensor(draw_weights, dtype=torch.double)
+    return torch.multinomial(weights, count, replacement=True, generator=generator)
 
 
 def batches(order: torch.Tensor, batch_size: int, drop_last: bool) -> Iterator[torch.Tensor]:

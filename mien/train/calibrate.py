@@ -17,8 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mien.data.cache import load_fer2013
-from mien.data.fer2013 import resolve_split
+from mien.data.run_data import EvaluationSet, evaluation_set
 from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.models.forward import predict_logits, view_averaged_probabilities
@@ -80,18 +79,23 @@ def calibrate(
     sets (PublicTest, or "holdout": the Training faces the checkpoint's run held out), which records
     the fit and the faces' figures before and after it under ``calibration``. Labels are matched to
     the model's classes by name, so an eight-class model calibrates on seven-class sets too."""
-    if split != HOLDOUT and resolve_split(split) == "PrivateTest":
-        raise MienError("calibrate on the validation split (public): PrivateTest is kept for final figures")
     checkpoint = load_checkpoint(checkpoint_path)
     class_names = tuple(checkpoint["class_names"])
     paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
-    images, labels = zip(*(_labelled_faces(checkpoint_path, Path(p), split, class_names) for p in paths))
+    sets = [held_out_faces([checkpoint_path], Path(p)) if split == HOLDOUT else evaluation_set(p, split)
+            for p in paths]  # fmt: skip
+    for faces in sets:
+        if faces.is_test:
+            raise MienError(
+                f"calibrate on the validation split (public): {faces.split} is kept for final figures"
+            )
+    images, labels = zip(*(_labelled_faces(faces, Path(p), class_names) for faces, p in zip(sets, paths)))
     images, labels = np.concatenate(images), np.concatenate(labels)
     model = model_from_checkpoint(checkpoint)
     view_logits = predict_logits(model, images, checkpoint["preprocess"], tta)
     calibration = fit_calibration(view_logits, labels, class_bias)
     record = {
-        "split": split if split == HOLDOUT else resolve_split(split),
+        "split": split if split == HOLDOUT else sets[0].split,
         "data": [Path(p).name for p in paths],
         "faces": len(labels),
         "tta": tta,
@@ -109,17 +113,13 @@ def calibrate(
 
 
 def _labelled_faces(
-    checkpoint_path: Path, data_path: Path, split: str, class_names: tuple[str, ...]
+    faces: EvaluationSet, data_path: Path, class_names: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One data set's faces of the split that have a label (FER+: a majority), labels as indices
-    into the model's ``class_names``."""
-    if split == HOLDOUT:
-        faces = held_out_faces([checkpoint_path], data_path)
-    else:
-        faces = load_fer2013(data_path).select(split)
-    faces = faces.take(np.flatnonzero(faces.labels >= 0))
+    """One data set's faces that have a label (FER+: a majority), labels as indices into the
+    model's ``class_names``."""
+    faces = faces.scored()
     if len(faces) == 0:
-        raise MienError(f"no {split} faces with a label in {data_path}")
+        raise MienError(f"no {faces.split} faces with a label in {data_path}")
     unknown = sorted(set(faces.class_names) - set(class_names))
     if unknown:
         raise MienError(f"{data_path} has classes the model lacks: {', '.join(unknown)}")

@@ -1,10 +1,10 @@
-"""Evaluate one model (checkpoint or ONNX file) or an ensemble on a split of FER2013 or FER+, with
-optional test-time augmentation.
+"""Evaluate one model (checkpoint or ONNX file) or an ensemble on an evaluation set (mien.data.run_data:
+a split of FER2013, FER+ or RAF-DB, or a run's held-out faces), with optional test-time augmentation.
 
-The model's classes are matched to the data's by name, so the seven-class FER2013 model is scored on
-FER+'s eight: the class it lacks (contempt) gets probability 0, and its faces count as wrong. On FER+
-the faces with a majority label are scored, and the probabilities are also compared with the
-raters' vote shares.
+The model's classes are matched to the set's by name, so the seven-class FER2013 model is scored on
+FER+'s eight: the class it lacks (contempt) gets probability 0, and its faces count as wrong. The
+faces with a label are scored (FER+: a majority); where the set has raters' vote shares, the
+probabilities are also compared with them.
 """
 
 from __future__ import annotations
@@ -15,17 +15,12 @@ import numpy as np
 
 from mien.backends import load_classifier
 from mien.backends.ensemble import EnsembleClassifier
-from mien.config import DataConfig
-from mien.data.cache import load_fer2013
-from mien.data.fer2013 import FaceSet, resolve_split
-from mien.data.ferplus import FOLDERS, is_ferplus, trainable, vote_distributions
+from mien.data.run_data import EvaluationSet, evaluation_set, held_out_set
 from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint
 from mien.train.metrics import classification_report, probability_report, vote_cross_entropy
-from mien.train.splits import training_splits
 
 HOLDOUT = "holdout"  # the Training faces a run held out to choose on (data.holdout)
-FERPLUS_SPLITS = {official: folder for folder, official in FOLDERS.items()}  # PublicTest: FER2013Valid
 
 
 def ensemble_probabilities(
@@ -49,13 +44,11 @@ def evaluate(
     if not checkpoint_paths:
         raise MienError("give at least one checkpoint")
     paths = [Path(p) for p in checkpoint_paths]
-    faces = held_out_faces(paths, data_path) if split == HOLDOUT else load_fer2013(data_path).select(split)
-    if len(faces) == 0:
-        raise MienError(_no_faces(data_path, split))
+    faces = held_out_faces(paths, data_path) if split == HOLDOUT else evaluation_set(data_path, split)
     probs, model_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
     report = score_faces(faces, probs, model_names)
     report.update(
-        split=_split_name(split, faces),
+        split=faces.split,
         tta=tta,
         precision=precision_used,
         checkpoints=[str(p) for p in checkpoint_paths],
@@ -63,13 +56,13 @@ def evaluate(
     return report
 
 
-def score_faces(faces: FaceSet, probs: np.ndarray, model_names: list[str]) -> dict:
+def score_faces(faces: EvaluationSet, probs: np.ndarray, model_names: list[str]) -> dict:
     """The figures of ``evaluate`` for a model's (N, K) probabilities on ``faces``, matched by class name."""
     probs, lacking = to_data_classes(probs, model_names, faces.class_names)  # (N, classes of the data)
     scored = faces.labels >= 0  # FER+: a majority label; FER2013: every face
     report = classification_report(faces.labels[scored], probs[scored].argmax(axis=1), faces.class_names)
     report.update(probability_report(faces.labels[scored], probs[scored]))
-    if faces.votes is not None:
+    if faces.vote_shares is not None:
         report.update(_vote_figures(faces, probs))
     report["model_lacks"] = lacking
     return report
@@ -97,7 +90,7 @@ def to_data_classes(
     return placed / placed.sum(axis=1, keepdims=True).clip(min=1e-12), lacking
 
 
-def held_out_faces(paths: list[Path], data_path: Path) -> FaceSet:
+def held_out_faces(paths: list[Path], data_path: Path) -> EvaluationSet:
     """The Training faces the models' run held out of training (data.holdout, drawn with its seed);
     every model must come from runs that held out the same faces."""
     drawn = set()
@@ -111,34 +104,16 @@ def held_out_faces(paths: list[Path], data_path: Path) -> FaceSet:
         raise MienError(
             f"{paths[0]} held no Training faces out (data.holdout); --split holdout needs such a run"
         )
-    _, held = training_splits(load_fer2013(data_path), DataConfig(holdout=share), seed)
-    return held
+    return held_out_set(data_path, share, seed)
 
 
-def _split_name(split: str, faces: FaceSet) -> str:
-    if split == HOLDOUT:
-        return "held-out Training faces"
-    official = resolve_split(split)
-    return FERPLUS_SPLITS[official] if faces.votes is not None else official
-
-
-def _vote_figures(faces: FaceSet, probabilities: np.ndarray) -> dict:
-    """FER+: the faces left out of scoring, and the cross-entropy against the vote shares over the
-    faces training learns from (expression votes that unknown and not-a-face do not lead)."""
-    learnable = trainable(faces.votes)
-    shares = vote_distributions(faces.votes[learnable])
+def _vote_figures(faces: EvaluationSet, probabilities: np.ndarray) -> dict:
+    """Raters' votes: the faces left out of scoring, and the cross-entropy against the vote shares
+    over the faces training learns from (FER+: expression votes that unknown and not-a-face do not lead)."""
+    learnable = faces.learnable
+    shares = faces.vote_shares[learnable]
     return {
         "without_majority": int((faces.labels < 0).sum()),
         "vote_cross_entropy": vote_cross_entropy(shares, probabilities[learnable]) if len(shares) else None,
         "vote_faces": int(learnable.sum()),
     }
-
-
-def _no_faces(data_path: Path, split: str) -> str:
-    official = resolve_split(split)
-    if official == "PrivateTest" and Path(data_path).is_dir() and is_ferplus(Path(data_path)):
-        return (
-            f"no FER+ test faces in {data_path}: they are the FER2013Test folder, absent here; "
-            "FER+ figures are reported on --split public (FER2013Valid)"
-        )
-    return f"no {official} images in {data_path}"

@@ -168,8 +168,7 @@ def export_and_check(
 ) -> dict:
     """Export, then compare with PyTorch on ``faces`` PublicTest faces of data_path (synthetic faces
     without it); int8 is calibrated on CALIBRATION_FACES Training faces and needs data_path."""
-    from mien.data.cache import load_fer2013
-    from mien.data.loaders import stratified_subset
+    from mien.data.run_data import sampled_faces
     from mien.data.synthetic import make_faces
 
     if data_path is None:
@@ -178,15 +177,8 @@ def export_and_check(
         check_faces, source = make_faces({"PublicTest": faces}, seed=0)[0], "synthetic"
         calibration = None
     else:
-        dataset = load_fer2013(data_path)
-        public, training = dataset.select("PublicTest"), dataset.select("Training")
-        check_faces, source = (
-            public.images[stratified_subset(public.labels, faces, seed=0)[:faces]],
-            "PublicTest",
-        )
-        calibration = (
-            training.images[stratified_subset(training.labels, CALIBRATION_FACES, seed=0)] if int8 else None
-        )
+        check_faces, source = sampled_faces(data_path, "public", faces)[:faces], "PublicTest"
+        calibration = sampled_faces(data_path, "train", CALIBRATION_FACES) if int8 else None
     precision = export_onnx(checkpoint_path, out, calibration, fp16_weights and not int8)
     parity = compare_with_torch(checkpoint_path, out, check_faces)
     passed = parity["max_abs_difference"] < PARITY_LIMIT if precision == "fp32" else None

@@ -47,7 +47,7 @@ def train_one_epoch(
     generator = state.generator  # data order and augmentation
     model.train()
     device = next(model.parameters()).device  # augmentation runs on the CPU, training here
-    order = epoch_order(data.labels.numpy(), settings.sampler, generator)
+    order = epoch_order(len(data.labels), data.draw_weights, generator)
     first_step = epoch * state.steps_per_epoch
     step, loss_sum, correct, seen = first_step, 0.0, 0, 0
     progress = tqdm(
@@ -56,11 +56,8 @@ def train_one_epoch(
     for index in progress:
         labels = data.labels[index]
         images = augment_batch(to_model_input(data.images[index], preprocess), augment, generator)
-        if data.targets is not None:  # raters' vote shares, smoothed like one-hot targets
-            smoothing = settings.label_smoothing
-            targets = data.targets[index] * (1 - smoothing) + smoothing / data.num_classes
-        else:
-            targets = smoothed_targets(labels, data.num_classes, settings.label_smoothing)
+        smoothing = settings.label_smoothing
+        targets = data.targets[index] * (1 - smoothing) + smoothing / data.num_classes
         # the teachers' labels and FER2013's travel beside the targets, so mixup mixes them alike
         riders = [extra[index] for extra in (data.soft_labels, data.fer2013_targets) if extra is not None]
         images, targets = mix_pairs(images, torch.cat([targets, *riders], dim=1), augment, generator)
@@ -131,9 +128,3 @@ def mix_pairs(
     if use_cutmix:
         return cutmix(images, targets, augment.cutmix_alpha, generator)
     return images, targets
-
-
-def smoothed_targets(labels: torch.Tensor, num_classes: int, smoothing: float) -> torch.Tensor:
-    targets = torch.full((len(labels), num_classes), smoothing / num_classes)
-    targets[torch.arange(len(labels)), labels] += 1.0 - smoothing
-    return targets

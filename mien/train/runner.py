@@ -16,9 +16,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from mien.config import RunConfig
-from mien.data.cache import load_fer2013
-from mien.data.fer2013 import FaceSet
-from mien.data.pairing import with_fer2013_labels
+from mien.data.run_data import EvaluationSet, run_data
 from mien.errors import MienError
 from mien.models.forward import predict_probabilities
 from mien.runtime import native_bf16
@@ -27,7 +25,6 @@ from mien.train.loop import train_one_epoch
 from mien.train.metrics import classification_report, probability_report
 from mien.train.run_folder import TEACHER_LABELS, prepare_fresh_run, read_best, write_epoch
 from mien.train.snapshot import restore, training_checkpoint
-from mien.train.splits import training_splits, with_joined_sets
 from mien.train.state import TrainingState, build_state, evaluated_model
 from mien.train.swa import average_in
 
@@ -39,8 +36,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     out_dir = Path(out_dir)
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
-    train_set, public_set = training_splits(_faces(data_path, config), config.data, config.train.seed)
-    train_set = with_joined_sets(train_set, config.data, config.train.seed)
+    train_set, public_set = run_data(data_path, config)
 
     ranks = join(config.train.device)  # one process, or one rank of `mien train --nproc N` / torchrun
     config = _with_fast_precision(config, ranks.device)
@@ -90,15 +86,7 @@ def fit(config: RunConfig, data_path: str | Path, out_dir: str | Path, resume: b
     return best if ranks.main else {}
 
 
-def _faces(data_path: str | Path, config: RunConfig) -> FaceSet:
-    """The data, with FER2013's single labels paired in when asked for."""
-    faces = load_fer2013(data_path)
-    if config.data.fer2013_labels_from and faces.fer2013_labels is None:
-        faces = with_fer2013_labels(faces, load_fer2013(config.data.fer2013_labels_from))
-    return faces
-
-
-def _evaluate(config: RunConfig, state: TrainingState, public_set: FaceSet, epoch: int) -> dict:
+def _evaluate(config: RunConfig, state: TrainingState, public_set: EvaluationSet, epoch: int) -> dict:
     """The epoch's learning rate at its end and the evaluated model's PublicTest metrics."""
     probs = predict_probabilities(
         evaluated_model(state), public_set.images, config.preprocess, bf16=config.train.bf16

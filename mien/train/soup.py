@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from mien.data.cache import load_fer2013
+from mien.data.run_data import training_images
 from mien.errors import MienError
 from mien.models.checkpoint import fp32_weights, load_checkpoint, model_from_checkpoint
 from mien.train.checkpoint import describe_source
@@ -32,7 +32,7 @@ def soup_checkpoints(checkpoint_paths: list[Path], data_path: Path) -> dict:
                 raise MienError(
                     f"{path}: its {key} differs from {checkpoint_paths[0]}'s; only one network's runs average"
                 )
-    faces = load_fer2013(data_path).select("train")
+    faces = training_images(data_path)
     if len(faces) == 0:
         raise MienError(
             f"no Training images in {data_path}: the soup's batch-norm statistics are measured on them"
@@ -40,7 +40,7 @@ def soup_checkpoints(checkpoint_paths: list[Path], data_path: Path) -> dict:
     soup = {key: first[key] for key in (*DESCRIPTION_KEYS, "config") if key in first}  # the first's recipe
     soup["state_dict"] = mean_weights([fp32_weights(checkpoint) for checkpoint in checkpoints])
     model = model_from_checkpoint(soup)
-    measure_batch_norm(model, torch.from_numpy(faces.images), first["preprocess"])
+    measure_batch_norm(model, torch.from_numpy(faces), first["preprocess"])
     soup["state_dict"] = model.state_dict()
     soup["soup"] = {
         "sources": [describe_source(path) for path in checkpoint_paths],

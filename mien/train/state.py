@@ -13,9 +13,8 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from mien.config import RunConfig, TrainConfig, config_to_dict
-from mien.data.fer2013 import CLASS_NAMES, FaceSet
-from mien.data.ferplus import vote_distributions
 from mien.data.loaders import class_weights
+from mien.data.run_data import FER2013_HEAD, TrainingSet
 from mien.errors import MienError
 from mien.models.registry import create_model
 from mien.train.distill import TeacherEnsemble, precomputed_soft_labels
@@ -26,14 +25,16 @@ from mien.train.snapshot import load_start_weights
 
 @dataclass
 class EpochData:
-    """What one epoch trains on: uint8 faces, labels and the optional loss weights per class."""
+    """What one epoch trains on: uint8 faces, their targets and labels, and the optional loss weights
+    per class."""
 
     images: torch.Tensor  # (N, 48, 48) uint8
-    labels: torch.Tensor  # (N,) int64
+    targets: torch.Tensor  # (N, num_classes): what each face's model output learns
+    labels: torch.Tensor  # (N,) int64: each face's leading class (accuracy)
     class_weights: torch.Tensor | None
     num_classes: int
+    draw_weights: np.ndarray | None = None  # (N,): faces drawn with replacement by these; None: each once
     soft_labels: torch.Tensor | None = None  # (N, num_classes): the teachers' precomputed labels
-    targets: torch.Tensor | None = None  # (N, num_classes): raters' vote shares (FER+), else one-hot
     # train.fer2013_head_weight: each face's FER2013 label one-hot (N, num_classes), zeros where unknown
     fer2013_targets: torch.Tensor | None = None
 
@@ -51,7 +52,7 @@ class TrainingState:
     steps_per_epoch: int
     teacher: TeacherEnsemble | None = None  # with train.teachers: the ensemble distilled from
     swa: AveragedModel | None = None  # with train.swa_from_epoch
-    class_names: tuple[str, ...] = CLASS_NAMES  # what the model's outputs mean, in order
+    class_names: tuple[str, ...] = ()  # what the model's outputs mean, in order
     trained: nn.Module | None = None  # what the loop steps: the model, or its DistributedDataParallel
     fer2013_head: nn.Linear | None = None  # with train.fer2013_head_weight: FER2013's labels' own last layer
 
@@ -60,7 +61,9 @@ class TrainingState:
             self.trained = self.model
 
 
-def build_state(config: RunConfig, train_set: FaceSet, device: torch.device, out_dir: Path) -> TrainingState:
+def build_state(
+    config: RunConfig, train_set: TrainingSet, device: torch.device, out_dir: Path
+) -> TrainingState:
     """A run's starting state; with precomputed teachers' labels, made (or read) in ``out_dir``."""
     settings = config.train
     model = _start_model(config, device, train_set.class_names)
@@ -123,17 +126,18 @@ def _averages(model: nn.Module, settings: TrainConfig) -> tuple[AveragedModel | 
     return ema, swa
 
 
-def _epoch_data(train_set: FaceSet, settings: TrainConfig, device: torch.device) -> EpochData:
+def _epoch_data(train_set: TrainingSet, settings: TrainConfig, device: torch.device) -> EpochData:
     classes = len(train_set.class_names)
     weights = class_weights(train_set.labels, classes, settings.class_weighting)
-    targets = None if train_set.votes is None else torch.from_numpy(_vote_targets(train_set, settings))
+    head = train_set.head_targets.get(FER2013_HEAD)
     return EpochData(
         images=torch.from_numpy(train_set.images),  # stays on the CPU, where batches are augmented
+        targets=torch.from_numpy(train_set.targets),
         labels=torch.from_numpy(train_set.labels),
         class_weights=weights.to(device) if weights is not None else None,
         num_classes=classes,
-        targets=targets,
-        fer2013_targets=_fer2013_targets(train_set, settings),
+        draw_weights=train_set.draw_weights,
+        fer2013_targets=None if head is None else torch.from_numpy(head),
     )
 
 
@@ -147,40 +151,6 @@ def _fer2013_head(model: nn.Module, settings: TrainConfig, device: torch.device)
     head = nn.Linear(last.in_features, last.out_features).to(device)
     head.load_state_dict(last.state_dict())
     return head
-
-
-def _fer2013_targets(train_set: FaceSet, settings: TrainConfig) -> torch.Tensor | None:
-    if settings.fer2013_head_weight == 0:
-        return None
-    return torch.from_numpy(_fer2013_one_hot(train_set, "train.fer2013_head_weight"))
-
-
-def _fer2013_one_hot(train_set: FaceSet, setting: str) -> np.ndarray:
-    """(N, classes) float32: each face's single FER2013 label one-hot, zeros where it is not known."""
-    if train_set.fer2013_labels is None:
-        raise MienError(
-            f"{setting} needs each face's FER2013 label: set data.fer2013_labels_from "
-            "to a FER2013 folder or fer2013.csv (or train on fer2013new.csv, which has them)"
-        )
-    known = np.flatnonzero(train_set.fer2013_labels >= 0)
-    one_hot = np.zeros((len(train_set), len(train_set.class_names)), dtype=np.float32)
-    one_hot[known, train_set.fer2013_labels[known]] = 1.0
-    return one_hot
-
-
-def _vote_targets(train_set: FaceSet, settings: TrainConfig) -> np.ndarray:
-    """FER+ targets: the vote shares, with train.fer2013_label_weight of each paired face's target
-    moved to its single FER2013 label."""
-    targets = vote_distributions(train_set.votes)
-    weight = settings.fer2013_label_weight
-    if weight == 0:
-        return targets
-    if not 0 < weight <= 1:
-        raise MienError(f"train.fer2013_label_weight is a share between 0 and 1, not {weight}")
-    one_hot = _fer2013_one_hot(train_set, "train.fer2013_label_weight")
-    paired = np.flatnonzero(train_set.fer2013_labels >= 0)
-    targets[paired] = (1 - weight) * targets[paired] + weight * one_hot[paired]
-    return targets
 
 
 def _teacher(

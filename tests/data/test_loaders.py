@@ -4,6 +4,8 @@ import torch
 
 from mien.config import PreprocessConfig
 from mien.data.loaders import batches, class_weights, epoch_order, stratified_subset, to_model_input
+from mien.data.run_data import draw_weights
+from mien.errors import MienError
 
 
 def test_model_input_is_scaled_and_centred():
@@ -15,11 +17,14 @@ def test_model_input_is_scaled_and_centred():
 
 def test_balanced_sampler_draws_classes_equally():
     labels = np.array([0] * 900 + [1] * 90 + [2] * 10)
-    order = epoch_order(labels, "balanced", torch.Generator().manual_seed(0))
+    order = epoch_order(1000, draw_weights(labels, "balanced"), torch.Generator().manual_seed(0))
     shares = np.bincount(labels[order.numpy()], minlength=3) / len(order)
     np.testing.assert_allclose(shares, [1 / 3] * 3, atol=0.05)
-    uniform = epoch_order(labels, "uniform", torch.Generator().manual_seed(0))
+    assert draw_weights(labels, "uniform") is None
+    uniform = epoch_order(1000, None, torch.Generator().manual_seed(0))
     assert sorted(uniform.tolist()) == list(range(1000))
+    with pytest.raises(MienError, match="valid: uniform, balanced"):
+        draw_weights(labels, "by-hand")
 
 
 def test_batches_cover_the_order():

@@ -6,8 +6,8 @@ from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES, SPLITS
 from mien.data.framing import reframe
 from mien.data.rafdb import CODE_TO_NAME, is_rafdb, read_rafdb
+from mien.data.splits import training_splits
 from mien.errors import MienError
-from mien.train.splits import training_splits
 from tests.rafdb_data import FACES, face_image, write_rafdb_folders, write_rafdb_official
 
 

@@ -6,10 +6,10 @@ import torch.nn.functional as F
 
 from mien.catalogue import ENSEMBLE, resolve_teachers, shipped_model
 from mien.config import config_to_dict, load_config
-from mien.data.cache import load_fer2013
 from mien.data.fer2013 import CLASS_NAMES
 from mien.data.ferplus import FERPLUS_CLASSES
 from mien.data.loaders import to_model_input
+from mien.data.run_data import run_data
 from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint, save_checkpoint
 from mien.models.registry import create_model
@@ -20,7 +20,6 @@ from mien.train.distill import (
 )
 from mien.train.evaluate import evaluate
 from mien.train.runner import TEACHER_LABELS, fit
-from mien.train.splits import training_splits
 from mien.train.state import build_state
 
 PREPROCESS = {"size": 48, "mean": 0.5, "std": 0.25}
@@ -174,6 +173,6 @@ def test_distill_flip_reaches_the_teachers_from_the_config(train_csv, tmp_path):
     teacher = eight_class_teacher(tmp_path / "ferplus.pt")
     config = load_config(None, [*FAST, "train.epochs=1", f"train.teachers=[\"{teacher}\"]",
                                 "train.distill_flip=true", "data.train_limit=128"])  # fmt: skip
-    train_set, _ = training_splits(load_fer2013(train_csv), config.data, 0)
+    train_set, _ = run_data(train_csv, config)
     state = build_state(config, train_set, torch.device("cpu"), tmp_path / "run")
     assert state.teacher is not None and state.teacher.flip

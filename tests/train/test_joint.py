@@ -9,8 +9,8 @@ from mien.cli import cli
 from mien.config import DataConfig
 from mien.data.cache import load_fer2013
 from mien.data.ferplus import FERPLUS_CLASSES, majority_labels, vote_distributions
+from mien.data.splits import training_splits, with_joined_sets
 from mien.models.checkpoint import load_checkpoint
-from mien.train.splits import training_splits, with_joined_sets
 from tests.rafdb_data import write_rafdb_folders
 
 

@@ -8,8 +8,8 @@ import pytest
 from mien.config import DataConfig
 from mien.data.fer2013 import CLASS_NAMES, SPLITS, FaceSet
 from mien.data.ferplus import FERPLUS_CLASSES, majority_labels
+from mien.data.splits import training_splits
 from mien.errors import MienError
-from mien.train.splits import training_splits
 
 
 def face_set(labels: list[int], splits: list[str], votes: np.ndarray | None = None) -> FaceSet:

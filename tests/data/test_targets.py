@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from mien.config import RunConfig
 from mien.data.fer2013 import SPLITS, FaceSet
 from mien.data.ferplus import FERPLUS_CLASSES, majority_labels
+from mien.data.run_data import training_targets
 from mien.errors import MienError
-from mien.train.state import build_state
 
 # FER+ columns: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
 VOTES = np.array(
@@ -36,10 +34,7 @@ def face_set(fer2013_labels) -> FaceSet:
 
 
 def targets(weight: float, fer2013_labels) -> np.ndarray:
-    config = RunConfig()
-    config.train.batch_size, config.train.fer2013_label_weight = 1, weight
-    state = build_state(config, face_set(fer2013_labels), torch.device("cpu"), out_dir=None)
-    return state.data.targets.numpy()
+    return training_targets(face_set(fer2013_labels), weight)
 
 
 def shares(**named) -> list[float]:

@@ -1,5 +1,5 @@
-"""The data a run trains and selects on: Training and PublicTest (or a share of Training held out),
-each optionally a stratified subset."""
+"""The faces a run trains and selects on: Training and PublicTest (or a share of Training held out),
+each optionally a stratified subset, with FER2013's labels paired in and other sets joined."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ from mien.data.fer2013 import FaceSet
 from mien.data.ferplus import majority_labels, trainable, vote_distributions
 from mien.data.joint import as_votes, concatenate, repeated
 from mien.data.loaders import stratified_subset
+from mien.data.pairing import with_fer2013_labels
 from mien.errors import MienError
+
+
+def run_faces(source, limits: DataConfig) -> FaceSet:
+    """A run's data set, with FER2013's single labels paired in when data.fer2013_labels_from asks."""
+    faces = load_fer2013(source)
+    if limits.fer2013_labels_from and faces.fer2013_labels is None:
+        faces = with_fer2013_labels(faces, load_fer2013(limits.fer2013_labels_from))
+    return faces
 
 
 def training_splits(faces: FaceSet, limits: DataConfig, seed: int) -> tuple[FaceSet, FaceSet]:
