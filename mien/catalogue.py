@@ -151,6 +151,8 @@ _RETIRED = (  # teachers and starting points of the shipped models (docs/model_c
 )
 
 DETECTOR_FILES = {"yunet": "face_detection_yunet_2023mar_any_size.onnx"}  # OpenCV Zoo's YuNet (MIT licence)
+MESH_FILE = "face_mesh.onnx"  # MediaPipe's Face Mesh (Apache-2.0): scripts/face_mesh_onnx.py
+MESH_REFERENCE_FILE = "face_mesh_reference.npz"  # its frontal face: scripts/face_mesh_reference.py
 
 
 def shipped_models() -> list[ShippedModel]:
@@ -200,6 +202,14 @@ def detector_file(name: str) -> Path:
     return _present(WEIGHTS / DETECTOR_FILES[name])
 
 
+def mesh_file() -> Path:
+    return _present(WEIGHTS / MESH_FILE)
+
+
+def mesh_reference_file() -> Path:
+    return _present(WEIGHTS / MESH_REFERENCE_FILE)
+
+
 def resolve_model(name_or_path: str | Path) -> Path:
     """A model file for a name or a path: a shipped model's name stands for its file, a retired
     model's name for its rebuilt run (or says how to rebuild it)."""
@@ -231,6 +241,7 @@ def resolve_teachers(names_or_paths: list[str | Path]) -> list[Path]:
 def referenced_files() -> set[Path]:
     """Every file in weights/ that this table names: nothing else belongs there."""
     names = [file for model in _SHIPPED for file in model.files.values()] + list(DETECTOR_FILES.values())
+    names += [MESH_FILE, MESH_REFERENCE_FILE]
     return {WEIGHTS / name for name in names}
 
 

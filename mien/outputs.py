@@ -31,10 +31,12 @@ def write_npy(path: Path, array: np.ndarray) -> None:
         np.save(handle, array)
 
 
-def write_results_csv(path: Path, results: list[ImageResult], class_names: list[str]) -> None:
+def write_results_csv(
+    path: Path, results: list[ImageResult], class_names: list[str], landmarks: bool = False
+) -> None:
     """One row per face (and one per failed image, with its error), in mien's shared layout (mien.rows)."""
     with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns(class_names), extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=columns(class_names, landmarks), extrasaction="ignore")
         writer.writeheader()
         for result in results:
             if result.error:

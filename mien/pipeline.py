@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -24,6 +25,9 @@ from mien.vision.batches import read_ahead
 from mien.vision.detect import Detector, create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
+
+if TYPE_CHECKING:
+    from mien.geometry.analysis import FaceAnalyser
 
 SHIPPED_PRECISIONS = ("fp32", "int8")  # the ONNX exports a shipped model may have
 
@@ -45,6 +49,7 @@ class Predictor:
         self.max_pixels = DEFAULT_MAX_PIXELS
         self.detector_name = detector  # built on first use: aligned inputs never need it
         self._detector: Detector | None = None
+        self._analyser: FaceAnalyser | None = None
         self._model = getattr(classifier, "model", None)
 
     @property
@@ -57,6 +62,20 @@ class Predictor:
     def detector(self, detector: Detector) -> None:
         """A detector built with other settings (YuNet's max_side, say) or wrapped (to count calls)."""
         self._detector = detector
+
+    @property
+    def analyser(self) -> FaceAnalyser:
+        """The face mesh and what is read from it (landmarks=True), built on first use."""
+        if self._analyser is None:
+            from mien.geometry.analysis import FaceAnalyser
+
+            self._analyser = FaceAnalyser()
+        return self._analyser
+
+    @analyser.setter
+    def analyser(self, analyser: FaceAnalyser) -> None:
+        """An analyser built with other settings (one thread, say)."""
+        self._analyser = analyser
 
     @property
     def model(self):
@@ -158,31 +177,38 @@ class Predictor:
         """Probabilities (N, K) for grey face crops (N, size, size) uint8."""
         return self.classifier.probabilities(faces)
 
-    def predict(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
-        """Every face in a photo (an RGB array or a file), aligned on its eyes and classified."""
-        return [prediction for prediction, _ in self.predict_with_alignment(image)]
+    def predict(self, image: np.ndarray | str | Path, landmarks: bool = False) -> list[FacePrediction]:
+        """Every face in a photo (an RGB array or a file), aligned on its eyes and classified; with
+        landmarks, each face's mesh, head pose and measures too (FacePrediction.geometry)."""
+        return [prediction for prediction, _ in self.predict_with_alignment(image, landmarks)]
 
     def predict_with_alignment(
-        self, image: np.ndarray | str | Path
+        self, image: np.ndarray | str | Path, landmarks: bool = False
     ) -> list[tuple[FacePrediction, AlignedFace]]:
         """Like predict, keeping each face's aligned crop and its transform (for explanations)."""
         if not isinstance(image, np.ndarray):
             image = read_image(image, self.max_pixels)
-        return self._classify_faces(image, self.detector.detect(image))
+        return self._classify_faces(image, self.detector.detect(image), landmarks)
 
-    def predict_faces(self, image: np.ndarray, faces: list[Face]) -> list[FacePrediction]:
+    def predict_faces(
+        self, image: np.ndarray, faces: list[Face], landmarks: bool = False
+    ) -> list[FacePrediction]:
         """These faces, found before (on an earlier video frame, say), aligned and classified in this
         RGB image: the expressions are read from this image without running the detector."""
-        return [prediction for prediction, _ in self._classify_faces(image, faces)]
+        return [prediction for prediction, _ in self._classify_faces(image, faces, landmarks)]
 
     def _classify_faces(
-        self, image: np.ndarray, faces: list[Face]
+        self, image: np.ndarray, faces: list[Face], landmarks: bool = False
     ) -> list[tuple[FacePrediction, AlignedFace]]:
         if not faces:
             return []
         aligned = [align_face(image, face, self.input_size) for face in faces]
         probs = self.classify(np.stack([a.crop for a in aligned]))
-        return [(FacePrediction(face, self._scores(p)), crop) for face, p, crop in zip(faces, probs, aligned)]
+        shapes = self.analyser.analyse(image, faces) if landmarks else [None] * len(faces)
+        return [
+            (FacePrediction(face, self._scores(p), shape), crop)
+            for face, p, crop, shape in zip(faces, probs, aligned, shapes)
+        ]
 
     def explain(
         self,
@@ -220,26 +246,28 @@ class Predictor:
             explanations.append(Explanation(prediction, face, method, name, prediction.scores[name], heat))
         return explanations
 
-    def predict_files(self, inputs: Iterable[str | Path]) -> Iterator[ImageResult]:
+    def predict_files(self, inputs: Iterable[str | Path], landmarks: bool = False) -> Iterator[ImageResult]:
         """One result per image file (folders searched recursively); a bad file gets an error."""
         for path in list_images(inputs):
             try:
                 image = read_image(path, self.max_pixels)
-                yield ImageResult(str(path), faces=self.predict(image), image=image)
+                yield ImageResult(str(path), faces=self.predict(image, landmarks), image=image)
             except MienError as err:
                 yield ImageResult(str(path), error=str(err))
             except cv2.error as err:  # an image OpenCV cannot resize or pad for detection: this file only
                 yield ImageResult(str(path), error=f"{path}: face detection failed ({err.err})")
 
-    def predict_aligned(self, image: np.ndarray | str | Path) -> list[FacePrediction]:
+    def predict_aligned(
+        self, image: np.ndarray | str | Path, landmarks: bool = False
+    ) -> list[FacePrediction]:
         """Treat the whole image as one already cropped face (as in FER2013)."""
         if not isinstance(image, np.ndarray):
             image = read_image(image, self.max_pixels)
         probs = self.classify(to_face_crop(image, self.input_size)[None])[0]
-        return [self._face(image, probs)]
+        return [self._face(image, probs, landmarks)]
 
     def predict_aligned_files(
-        self, inputs: Iterable[str | Path], batch_size: int = 256
+        self, inputs: Iterable[str | Path], batch_size: int = 256, landmarks: bool = False
     ) -> Iterator[ImageResult]:
         """One result per image file (folders are searched recursively), in input order. Files are
         classified in batches while the next batch is read; a file that cannot be read gets an error
@@ -251,17 +279,22 @@ class Predictor:
                 if item.image is None:
                     yield ImageResult(item.path, error=item.error)
                 else:
-                    yield ImageResult(
-                        item.path, faces=[self._face(item.image, next(probs))], image=item.image
-                    )
+                    faces = [self._face(item.image, next(probs), landmarks)]
+                    yield ImageResult(item.path, faces=faces, image=item.image)
 
-    def _face(self, image: np.ndarray, probs: np.ndarray) -> FacePrediction:
-        # An aligned input is one face that fills the image.
+    def _face(self, image: np.ndarray, probs: np.ndarray, landmarks: bool = False) -> FacePrediction:
+        # An aligned input is one face that fills the image (its mesh is read with that box too).
         height, width = image.shape[:2]
-        return FacePrediction(Face(Box(0, 0, width, height), score=1.0), self._scores(probs))
+        face = Face(Box(0, 0, width, height), score=1.0)
+        shape = self.analyser.analyse(_rgb(image), [face])[0] if landmarks else None
+        return FacePrediction(face, self._scores(probs), shape)
 
     def _scores(self, probs: np.ndarray) -> dict[str, float]:
         return {name: float(p) for name, p in zip(self.class_names, probs)}
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
 
 
 def _resolve_backend(backend: str, precision: str) -> str:

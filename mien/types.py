@@ -57,6 +57,42 @@ class Face:
     landmarks: Landmarks | None = None
 
 
+@dataclass(frozen=True)
+class HeadPose:
+    """Where a face points, in degrees (mien.geometry.pose): yaw > 0 turned towards the image's
+    right, pitch > 0 tilted up, roll > 0 leaning counter-clockwise as the image shows it."""
+
+    yaw: float
+    pitch: float
+    roll: float
+
+    def to_dict(self) -> dict:
+        return {name: round(value, 1) for name, value in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """What the face mesh says about one face (mien.geometry): 468 points, head pose and named
+    measures; or, when the mesh was refused, why."""
+
+    mesh_score: float  # the mesh model's face score, 0..1
+    points: np.ndarray | None = field(default=None, repr=False, compare=False)  # (468, 3): x, y px, depth
+    pose: HeadPose | None = None
+    measures: dict[str, float] = field(default_factory=dict)  # name -> value, in inter-ocular distances
+    pose_warning: str | None = None  # the face is turned beyond where the expression's accuracy holds
+    refused: str | None = None  # why there are no points
+
+    def to_dict(self, points: bool = True) -> dict:
+        return {
+            "mesh_score": round(self.mesh_score, 4),
+            "refused": self.refused,
+            "pose": self.pose.to_dict() if self.pose else None,
+            "pose_warning": self.pose_warning,
+            "measures": {name: round(value, 4) for name, value in self.measures.items()},
+            "points": np.round(self.points, 1).tolist() if points and self.points is not None else None,
+        }
+
+
 COMPOUND_MARGIN = 0.15  # two classes this close in probability are both reported
 COMPOUND_MINIMUM = 0.25  # ...when the second one holds at least this much
 
@@ -67,6 +103,7 @@ class FacePrediction:
 
     face: Face
     scores: dict[str, float]  # class name -> probability, summing to 1
+    geometry: FaceGeometry | None = None  # with landmarks=True: mesh, head pose, measures
 
     @property
     def box(self) -> Box:
@@ -92,6 +129,7 @@ class FacePrediction:
             "label": self.label,
             "compound": list(self.compound) if self.compound else None,
             "scores": {name: round(p, 4) for name, p in self.scores.items()},
+            **({"geometry": self.geometry.to_dict()} if self.geometry else {}),
         }
 
 

@@ -155,7 +155,7 @@ def test_batch_passes_the_model_name_to_its_workers(ferplus_model, astronaut, tm
 
     seen = {}
 
-    def fake_run_batch(*args, model):
+    def fake_run_batch(*args, model, landmarks=False):
         seen.update(model)
         return {"files": 1, "skipped": 0, "faces": 1, "errors": 0}
 

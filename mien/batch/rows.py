@@ -20,18 +20,24 @@ from mien.vision.io import read_image
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".y4m"}
 
 
-def rows_for_file(predictor: Predictor, path: str, every: int = 1, aligned: bool = False) -> list[dict]:
-    """Rows for every face in an image, or (untracked) in every Nth frame of a video."""
+def rows_for_file(
+    predictor: Predictor, path: str, every: int = 1, aligned: bool = False, landmarks: bool = False
+) -> list[dict]:
+    """Rows for every face in an image, or (untracked) in every Nth frame of a video; with
+    ``landmarks``, with each face's head pose and measures."""
     try:
         if Path(path).suffix.lower() in VIDEO_SUFFIXES:
             rows = [
                 face_row(path, index, prediction, frame.index, frame.time)
                 for frame in read_frames(path, every)
-                for index, prediction in enumerate(predictor.predict(frame.image))
+                for index, prediction in enumerate(predictor.predict(frame.image, landmarks))
             ]
         else:
             image = read_image(path, predictor.max_pixels)
-            found = predictor.predict_aligned(image) if aligned else predictor.predict(image)
+            if aligned:
+                found = predictor.predict_aligned(image, landmarks)
+            else:
+                found = predictor.predict(image, landmarks)
             rows = [face_row(path, index, prediction) for index, prediction in enumerate(found)]
     except (MienError, cv2.error, OSError) as err:
         return [failed_row(path, str(err))]

@@ -22,21 +22,26 @@ from mien.vision.io import IMAGE_SUFFIXES, list_images
 class _Recogniser:
     """A Ray actor's state: one predictor, one thread (the actors share the cores)."""
 
-    def __init__(self, every: int, aligned: bool, model: dict):
+    def __init__(self, every: int, aligned: bool, model: dict, landmarks: bool = False):
         import cv2
 
         cv2.setNumThreads(1)
         self.predictor = _predictor(model, threads=1)
-        self.every, self.aligned = every, aligned
+        if landmarks:
+            from mien.geometry.analysis import FaceAnalyser
+
+            self.predictor.analyser = FaceAnalyser(threads=1)
+        self.every, self.aligned, self.landmarks = every, aligned, landmarks
 
     def __call__(self, batch: dict) -> pa.Table:
         rows = [
             row
             for path in batch["path"]
-            for row in rows_for_file(self.predictor, str(path), self.every, self.aligned)
+            for row in rows_for_file(self.predictor, str(path), self.every, self.aligned, self.landmarks)
         ]
         # Typed here, so that every block has the same schema and None stays None (not NaN).
-        return pa.Table.from_pylist(rows, arrow_schema(columns(self.predictor.class_names)))
+        names = columns(self.predictor.class_names, self.landmarks)
+        return pa.Table.from_pylist(rows, arrow_schema(names))
 
 
 def list_inputs(inputs: Iterable[str | Path]) -> list[str]:
@@ -54,16 +59,18 @@ def run_batch(
     actors: int | None = None,
     files_per_call: int = 16,
     model: dict | None = None,
+    landmarks: bool = False,
 ) -> dict:
     """Recognise every input not yet in ``out`` with the model ``model`` describes (see _predictor;
-    the default model when None); returns counts of files, faces and errors."""
+    the default model when None), with each face's pose and measures when ``landmarks``; returns
+    counts of files, faces and errors."""
     try:
         import ray
     except ImportError:
         raise MienError("mien batch runs on Ray: pip install 'mien[batch]'") from None
 
     model = dict(model or {})
-    names = columns(_predictor(model).class_names)
+    names = columns(_predictor(model).class_names, landmarks)
     sink = open_sink(Path(out), names)
     done = sink.done_paths()
     todo = [path for path in list_inputs(inputs) if path not in done]
@@ -78,7 +85,8 @@ def run_batch(
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     workers = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
     dataset = ray.data.from_items([{"path": path} for path in todo]).map_batches(
-        _Recogniser, fn_constructor_kwargs={"every": every, "aligned": aligned, "model": model},
+        _Recogniser, fn_constructor_kwargs={"every": every, "aligned": aligned, "model": model,
+                                            "landmarks": landmarks},
         batch_size=files_per_call, concurrency=workers, num_cpus=1, batch_format="numpy",
     )  # fmt: skip
     seen: set[str] = set()

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from mien.cli.app import check_model_choice, checkpoint_option, cli, model_option, output_option
+from mien.cli.app import (
+    check_model_choice,
+    checkpoint_option,
+    cli,
+    landmarks_option,
+    model_option,
+    output_option,
+)
 from mien.errors import MienError
 
 
@@ -23,16 +30,17 @@ from mien.errors import MienError
 )
 @click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
 @click.option("--actors", type=click.IntRange(min=1), help="Predictor actors; default: one per CPU.")
+@landmarks_option
 @model_option
 @checkpoint_option
-def batch(inputs, out, address, every, aligned, actors, model, checkpoint) -> None:
+def batch(inputs, out, address, every, aligned, actors, landmarks, model, checkpoint) -> None:
     """Recognise faces in many images and videos on Ray Data: one row per face, written as it comes.
     Exits with 1 when any input failed (its row holds the error) or there was nothing to do."""
     from mien.batch import run_batch
 
     check_model_choice(model, checkpoint)
     chosen = {"checkpoint": str(checkpoint)} if checkpoint else {"model": model} if model else {}
-    summary = run_batch(inputs, out, every, aligned, address, actors, model=chosen)
+    summary = run_batch(inputs, out, every, aligned, address, actors, model=chosen, landmarks=landmarks)
     click.echo(
         f"{summary['files']} file(s) done ({summary['skipped']} already in {out}), "
         f"{summary['faces']} face(s), {summary['errors']} error(s)"

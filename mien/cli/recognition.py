@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mien.cli.app import cli, load_predictor, output_option, predictor_options
+from mien.cli.app import cli, landmarks_option, load_predictor, output_option, predictor_options
 from mien.errors import MienError
 from mien.vision.detect import create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, list_images
@@ -20,11 +20,14 @@ from mien.vision.io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, list_images
 @output_option("--csv", "csv_path", help="Also write one CSV row per face.")
 @output_option("--annotate", "annotate_dir", folder=True, help="Write annotated copies in this folder.")
 @click.option("--aligned", is_flag=True, help="Each image is one cropped face (as in FER2013): no detection.")
+@landmarks_option
 @click.option(
     "--max-pixels", default=DEFAULT_MAX_PIXELS, show_default=True, help="Refuse larger images unread."
 )
 @predictor_options
-def predict(inputs, as_json, csv_path, annotate_dir, aligned, max_pixels, **predictor_options) -> None:
+def predict(
+    inputs, as_json, csv_path, annotate_dir, aligned, landmarks, max_pixels, **predictor_options
+) -> None:
     """Find every face in photos (files or folders), align it and say which expression it shows."""
     from tqdm import tqdm
 
@@ -34,7 +37,10 @@ def predict(inputs, as_json, csv_path, annotate_dir, aligned, max_pixels, **pred
     paths = _image_paths(inputs)
     predictor = load_predictor(**predictor_options)
     predictor.max_pixels = max_pixels
-    stream = predictor.predict_aligned_files(paths) if aligned else predictor.predict_files(paths)
+    if aligned:
+        stream = predictor.predict_aligned_files(paths, landmarks=landmarks)
+    else:
+        stream = predictor.predict_files(paths, landmarks)
     results, failures = [], 0
     for result in tqdm(stream, desc="images", unit="img", disable=None, leave=False):
         if result.error:
@@ -47,7 +53,7 @@ def predict(inputs, as_json, csv_path, annotate_dir, aligned, max_pixels, **pred
         click.echo(json.dumps(result.to_dict()) if as_json else _result_text(result), nl=as_json)
         results.append(result if csv_path else None)
     if csv_path:
-        write_results_csv(csv_path, results, predictor.class_names)
+        write_results_csv(csv_path, results, predictor.class_names, landmarks)
     if failures:
         sys.exit(1)
 
@@ -72,8 +78,21 @@ def _result_text(result) -> str:
     for index, face in enumerate(result.faces, 1):
         box = " ".join(f"{v:.0f}" for v in face.box.as_list())
         both = f" (also {face.compound[1]})" if face.compound else ""
-        lines.append(f"  {index}. [{box}] {face.label} {face.scores[face.label]:.2f}{both}")
+        lines.append(
+            f"  {index}. [{box}] {face.label} {face.scores[face.label]:.2f}{both}{_geometry_text(face)}"
+        )
     return "\n".join(lines) + "\n"
+
+
+def _geometry_text(face) -> str:
+    shape = face.geometry
+    if shape is None:
+        return ""
+    if shape.refused:
+        return f"; no landmarks: {shape.refused}"
+    pose = shape.pose
+    warning = f" ({shape.pose_warning})" if shape.pose_warning else ""
+    return f"; yaw {pose.yaw:+.0f} pitch {pose.pitch:+.0f} roll {pose.roll:+.0f}{warning}"
 
 
 def fast_options(detect_every: int):
@@ -110,17 +129,20 @@ def _load_stream_predictor(detect_side: int | None, **options):
     "--every", default=1, show_default=True, type=click.IntRange(min=1), help="Use every Nth frame."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the per-track summary as JSON.")
+@landmarks_option
 @fast_options(detect_every=1)
 @predictor_options
 def video(
-    source, out_video, csv_path, timeline, every, as_json, detect_every, detect_side, **options
+    source, out_video, csv_path, timeline, every, as_json, landmarks, detect_every, detect_side, **options
 ) -> None:
     """Track faces through a video and say which expression each shows, frame by frame."""
     from mien.render.plots import save_timeline
     from mien.video import process_video, summarize_tracks
 
     predictor = _load_stream_predictor(detect_side, **options)
-    rows = process_video(predictor, source, every, out_video, csv_path, detect_every=detect_every)
+    rows = process_video(
+        predictor, source, every, out_video, csv_path, detect_every=detect_every, landmarks=landmarks
+    )
     if timeline:
         save_timeline(rows, predictor.class_names, timeline)
     summary = summarize_tracks(rows, predictor.class_names)
@@ -138,9 +160,10 @@ def video(
 @cli.command()
 @click.option("--camera", default=0, show_default=True, help="Camera number.")
 @click.option("--source", type=click.Path(path_type=Path), help="A video file instead of the camera.")
+@landmarks_option
 @fast_options(detect_every=2)
 @predictor_options
-def webcam(camera, source, detect_every, detect_side, **options) -> None:
+def webcam(camera, source, landmarks, detect_every, detect_side, **options) -> None:
     """Live expressions from a camera in a window (Esc or closing the window stops)."""
     from mien.video import WindowSink, read_frames, recognise_stream
 
@@ -151,7 +174,10 @@ def webcam(camera, source, detect_every, detect_side, **options) -> None:
         raise MienError(f"cannot open a window ({err}); try `mien video` on a recording instead") from None
     try:
         for result in recognise_stream(
-            predictor, read_frames(source if source else camera), detect_every=detect_every
+            predictor,
+            read_frames(source if source else camera),
+            detect_every=detect_every,
+            landmarks=landmarks,
         ):
             window(result)
     except KeyboardInterrupt:

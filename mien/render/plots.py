@@ -85,14 +85,20 @@ def save_reliability_diagram(reliability: list[dict], path: Path, title: str) ->
     _save(figure, path)
 
 
+TIMELINE_MEASURES = ("mouth_opening", "lip_corner_lift_right", "lip_corner_lift_left", "eye_openness_right",
+                     "eye_openness_left", "brow_raise_right", "brow_raise_left", "brow_furrow")  # fmt: skip
+
+
 def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
     """Each track's smoothed probability of every class of the model over time, one panel per track;
-    each class in its colour on annotated frames."""
+    each class in its colour on annotated frames. Rows with measures (video --landmarks) add a panel
+    per track below it: the chosen measures (TIMELINE_MEASURES) and the yaw over time."""
     tracks = sorted({row["track"] for row in rows})
-    figure, axes = plt.subplots(
-        max(1, len(tracks)), 1, figsize=(10, 2.4 * max(1, len(tracks))), squeeze=False
-    )
-    for axis, track in zip(axes[:, 0], tracks):
+    measured = any(row.get("measures") for row in rows)
+    panels = max(1, len(tracks)) * (2 if measured else 1)
+    figure, axes = plt.subplots(panels, 1, figsize=(10, 2.4 * panels), squeeze=False)
+    for index, track in enumerate(tracks):
+        axis = axes[index * (2 if measured else 1), 0]
         track_rows = [row for row in rows if row["track"] == track]
         times = [row["time"] for row in track_rows]
         for name in class_names:
@@ -101,6 +107,8 @@ def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
         axis.set_ylim(0, 1)
         axis.set_ylabel(f"track {track}")
         axis.grid(alpha=0.3)
+        if measured:
+            _measures_panel(axes[index * 2 + 1, 0], track_rows, index == 0)
     axes[0, 0].legend(
         ncol=min(len(class_names), 8), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.35)
     )
@@ -109,6 +117,22 @@ def save_timeline(rows: list[dict], class_names: list[str], path: Path) -> None:
         axes[0, 0].text(0.5, 0.5, "no faces found", ha="center", va="center", transform=axes[0, 0].transAxes)
     figure.tight_layout()
     _save(figure, path)
+
+
+def _measures_panel(axis, track_rows: list[dict], legend: bool) -> None:
+    """Measures (inter-ocular distances) on the left axis, yaw (degrees) dotted on the right; gaps
+    where a face's mesh was refused."""
+    times = [row["time"] for row in track_rows]
+    for offset, name in enumerate(TIMELINE_MEASURES):
+        values = [row.get("measures", {}).get(name, np.nan) for row in track_rows]
+        axis.plot(times, values, label=name, color=f"C{offset}", linewidth=1)
+    axis.set_ylabel("measures (IOD)")
+    axis.grid(alpha=0.3)
+    yaw = axis.twinx()
+    yaw.plot(times, [row.get("measures", {}).get("yaw", np.nan) for row in track_rows], ":", color="black")
+    yaw.set_ylabel("yaw (deg, dotted)")
+    if legend:
+        axis.legend(ncol=4, fontsize=7, loc="upper left")
 
 
 def save_region_report(report: dict, path: Path) -> None:

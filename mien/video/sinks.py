@@ -31,7 +31,7 @@ class CsvSink:
     """One row per frame and face in mien's shared layout (mien.rows), with the track's smoothed
     label and probabilities."""
 
-    def __init__(self, path: str | Path, class_names: list[str]):
+    def __init__(self, path: str | Path, class_names: list[str], landmarks: bool = False):
         self.path = Path(path)
         self._pending = PendingFile(self.path)
         try:
@@ -39,7 +39,9 @@ class CsvSink:
         except OSError:
             self._pending.discard()
             raise
-        self._writer = csv.DictWriter(self._file, fieldnames=columns(class_names), extrasaction="ignore")
+        self._writer = csv.DictWriter(
+            self._file, fieldnames=columns(class_names, landmarks), extrasaction="ignore"
+        )
         self._writer.writeheader()
 
     def __call__(self, result: FrameResult) -> None:

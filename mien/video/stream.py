@@ -32,6 +32,7 @@ def recognise_stream(
     frames: Iterable[Frame],
     tracker: FaceTracker | None = None,
     detect_every: int = 1,
+    landmarks: bool = False,
 ) -> Iterator[FrameResult]:
     """Per frame: classify and track every face.
 
@@ -39,6 +40,7 @@ def recognise_stream(
     last (boxes and landmarks) are re-aligned and classified on the current frame: expressions are
     still read from every frame, while the detector, most of a frame's cost, runs on fewer. Faces
     move little in a frame or two; a new face appears, and a gone one leaves, up to N-1 frames late.
+    With ``landmarks``, every face's mesh, head pose and measures are read on every frame.
     """
     if detect_every < 1:
         raise MienError(f"detect_every must be 1 or more (1: detect on every frame), not {detect_every}")
@@ -46,9 +48,9 @@ def recognise_stream(
     faces = []
     for count, frame in enumerate(frames):
         if count % detect_every == 0:
-            predictions = predictor.predict(frame.image)
+            predictions = predictor.predict(frame.image, landmarks)
         else:
-            predictions = predictor.predict_faces(frame.image, faces)
+            predictions = predictor.predict_faces(frame.image, faces, landmarks)
         faces = [prediction.face for prediction in predictions]
         yield FrameResult(frame, tracker.update(predictions, predictor.class_names))
 
@@ -63,11 +65,13 @@ def process_video(
     detect_every: int = 1,
     max_pixels: int | None = None,
     video_side: int | None = None,
+    landmarks: bool = False,
 ) -> list[dict]:
     """Recognise and track faces through a video (of its every `every`th frame, detecting faces on
     every `detect_every`th of those: see recognise_stream); write the chosen outputs; return one row
     per face. A frame over ``max_pixels`` is an error; ``video_side`` bounds the annotated video's
-    longer side (the CSV keeps the source's pixels).
+    longer side (the CSV keeps the source's pixels). With ``landmarks``, each face's head pose and
+    measures go into the CSV and the rows, and its mesh into the annotated video.
 
     The outputs appear only when the whole video went through: a failure (or Ctrl-C) midway closes
     every sink as failed, which leaves neither partial outputs nor temporary files.
@@ -78,15 +82,15 @@ def process_video(
         if out_video:
             opened.append(VideoSink(out_video, video_info(source).fps / every, video_side))
         if out_csv:
-            opened.append(CsvSink(out_csv, predictor.class_names))
+            opened.append(CsvSink(out_csv, predictor.class_names, landmarks))
         frames = read_frames(source, every, max_pixels)
-        results = recognise_stream(predictor, frames, detect_every=detect_every)
+        results = recognise_stream(predictor, frames, detect_every=detect_every, landmarks=landmarks)
         for result in tqdm(results, desc="frames", unit="frame", disable=None):
             for sink in opened:
                 sink(result)
             rows += [
                 {"frame": result.frame.index, "time": result.frame.time, "track": f.track, "label": f.label,
-                 "scores": f.smoothed}
+                 "scores": f.smoothed, "measures": _measures(f)}
                 for f in result.faces
             ]  # fmt: skip
     except BaseException:
@@ -94,6 +98,14 @@ def process_video(
         raise
     _close_all(opened, failed=False)
     return rows
+
+
+def _measures(face: TrackedFace) -> dict[str, float]:
+    """A face's head pose and measures by name (empty without landmarks or when its mesh was refused)."""
+    shape = face.prediction.geometry
+    if shape is None or shape.pose is None:
+        return {}
+    return {**shape.pose.__dict__, **shape.measures}
 
 
 def _close_all(sinks: list[Sink], failed: bool) -> None:

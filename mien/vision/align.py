@@ -58,7 +58,7 @@ def align_face(image: np.ndarray, face: Face, size: int = 48) -> AlignedFace:
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     oversampled = cv2.warpAffine(
         grey,
-        _pixel_centred(matrix * OVERSAMPLE),
+        pixel_centred(matrix * OVERSAMPLE),
         (big, big),
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
@@ -68,7 +68,7 @@ def align_face(image: np.ndarray, face: Face, size: int = 48) -> AlignedFace:
     return AlignedFace(crop=crop, frame_to_crop=matrix)
 
 
-def _pixel_centred(matrix: np.ndarray) -> np.ndarray:
+def pixel_centred(matrix: np.ndarray) -> np.ndarray:
     # The matrices here map continuous coordinates (pixel i spans [i, i+1)); OpenCV samples at
     # pixel indices, so shift by half a pixel on both sides.
     shifted = matrix.copy()
