@@ -152,6 +152,7 @@ _RETIRED = (  # teachers and starting points of the shipped models (docs/model_c
 
 DETECTOR_FILES = {"yunet": "face_detection_yunet_2023mar_any_size.onnx"}  # OpenCV Zoo's YuNet (MIT licence)
 MESH_FILE = "face_mesh.onnx"  # MediaPipe's Face Mesh (Apache-2.0): scripts/face_mesh_onnx.py
+MESH_SHA256 = "38b245883c192a052ba978a0b82d6bd25a15da64f12671ff1b3bb435cb7b4ace"  # what that script wrote
 MESH_REFERENCE_FILE = "face_mesh_reference.npz"  # its frontal face: scripts/face_mesh_reference.py
 
 

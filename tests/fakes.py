@@ -20,12 +20,13 @@ class FakePredictor:
         self.scores = dict(zip(class_names, [0.3, 0.25, *[rest] * (len(class_names) - 2)]))
         self.calls = 0
 
-    def predict(self, image) -> list[FacePrediction]:
+    def predict(self, image, landmarks: bool = False) -> list[FacePrediction]:
         self.calls += 1
         return [FacePrediction(Face(Box(10.04, 20.06, 30.0, 40.0), 0.876543), dict(self.scores))]
 
-    predict_aligned = predict
+    def predict_aligned(self, image, landmarks: bool = False) -> list[FacePrediction]:
+        return self.predict(image)
 
-    def predict_faces(self, image, faces) -> list[FacePrediction]:
+    def predict_faces(self, image, faces, landmarks: bool = False) -> list[FacePrediction]:
         """Faces found before, classified again: the same probabilities."""
         return [FacePrediction(face, dict(self.scores)) for face in faces]

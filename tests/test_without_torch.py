@@ -41,10 +41,11 @@ def run_command(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def test_predict_needs_no_pytorch():
-    result = run_command("predict", EXAMPLE, "--json")
+    result = run_command("predict", EXAMPLE, "--json", "--landmarks")
     assert result.returncode == 0, result.stderr
     [face] = json.loads(result.stdout)["faces"]
     assert face["label"] == "happy"
+    assert len(face["geometry"]["points"]) == 468  # the face mesh needs neither PyTorch nor SciPy
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Head pose from a face mesh: the rotation that carries mien's frontal reference face onto it.
 
 The mesh's points, turned into a right-handed frame (x to the image's right, y up, z towards the
-camera), are fitted to the reference face (mien/weights/face_mesh_reference.npz, built by
+camera), are fitted to the reference face (the catalogue's face_mesh_reference.npz, built by
 scripts/face_mesh_reference.py) by a similarity transform (Umeyama's least squares) over the points
 that move least with expression. The rotation gives the angles, in degrees:
 
