@@ -25,16 +25,18 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from mien.errors import MienError
 from mien.extras import install_hint, missing_extra
+from mien.geometry.mesh import CONTOURS, POINTS
 from mien.pipeline import Predictor
 from mien.render.heatmap import face_overlay
 from mien.render.plots import save_timeline
+from mien.types import FaceGeometry, FacePrediction
 from mien.video import check_frame_size, frame_size, process_video, summarize_tracks, video_info
 from mien.vision.io import decode_image
 from mien.web.budget import Busy, PixelBudget, announced_pixels, video_pixels
 from mien.web.limits import BodyLimit, StalledBody, check_video, quoted, too_large_message
 from mien.web.models import ServedModels
 from mien.web.results import RESULT_FILES, VideoResults
-from mien.web.schemas import ExplainResult, Health, ModelInfo, PredictResult, VideoResult
+from mien.web.schemas import ExplainResult, Health, MeshInfo, ModelInfo, PredictResult, VideoResult
 from mien.web.settings import WebSettings
 
 PAGE = Path(__file__).parent / "static"
@@ -42,6 +44,13 @@ Upload = Annotated[
     UploadFile, File(description="A photo (any format Pillow reads) or, for /api/video, a video.")
 ]
 T = TypeVar("T")
+Landmarks = Annotated[
+    bool,
+    Form(
+        description="Also read each face's mesh, head pose and measures (slower): /api/predict answers "
+        "them with each face, /api/video adds them to its CSV, timeline and annotated video."
+    ),
+]
 ModelName = Annotated[
     str | None, Form(description="One of /healthz's models; default: the one the server started with.")
 ]
@@ -134,15 +143,21 @@ def create_app(
                       max_upload_bytes=settings.max_upload_bytes)  # fmt: skip
 
     @app.post("/api/predict")
-    def predict(file: Upload, model: ModelName = None) -> PredictResult:
-        """Every face in a photo: its box, landmarks and the probability of every expression."""
+    def predict(file: Upload, model: ModelName = None, landmarks: Landmarks = False) -> PredictResult:
+        """Every face in a photo: its box, landmarks and the probability of every expression; with
+        ``landmarks``, its mesh, head pose and measures too."""
         name = models.resolve(model)
 
         def classify(image: np.ndarray) -> PredictResult:
-            faces = [face.to_dict() for face in models.get(name).predict(image)]
+            faces = [_face_result(face) for face in models.get(name).predict(image, landmarks)]
             return PredictResult(model=name, width=image.shape[1], height=image.shape[0], faces=faces)
 
         return on_photo(file, classify)
+
+    @app.get("/api/mesh")
+    def mesh() -> MeshInfo:
+        """The face mesh's outlines, as runs of indices into each face's geometry.points: what to draw."""
+        return MeshInfo(points=POINTS, contours={name: list(run) for name, run in CONTOURS.items()})
 
     @app.post("/api/explain")
     def explain(
@@ -176,7 +191,7 @@ def create_app(
         )
 
     @app.post("/api/video")
-    def video(file: Upload, model: ModelName = None) -> VideoResult:
+    def video(file: Upload, model: ModelName = None, landmarks: Landmarks = False) -> VideoResult:
         """Track faces through a short video: the annotated video, a timeline plot and a CSV."""
         chosen = models.resolve(model)
         shared = models.get(chosen)
@@ -191,7 +206,7 @@ def create_app(
             check_video(info, settings.max_video_seconds, name)
             rows = process_video(shared, source, settings.video_every, folder / "annotated.webm",
                                  folder / "faces.csv", max_pixels=settings.max_video_frame_pixels,
-                                 video_side=settings.video_result_side)  # fmt: skip
+                                 video_side=settings.video_result_side, landmarks=landmarks)  # fmt: skip
             save_timeline(rows, shared.class_names, folder / "timeline.png")
             return info, rows
 
@@ -225,7 +240,7 @@ def create_app(
     return app
 
 
-STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
+STATIC_FILES = {"app.js": "text/javascript", "landmarks.js": "text/javascript", "style.css": "text/css"}
 
 
 def _explainers() -> list[str]:
@@ -237,6 +252,22 @@ def _explainers() -> list[str]:
             raise
         return []
     return list_explainers()
+
+
+def _face_result(prediction: FacePrediction) -> dict:
+    """A face as /api/predict answers it: the mesh as x, y only, which keeps the answer small."""
+    face = prediction.to_dict()
+    if prediction.geometry is not None:
+        face["geometry"] = _geometry_result(prediction.geometry)
+    return face
+
+
+def _geometry_result(geometry: FaceGeometry) -> dict:
+    result = geometry.to_dict(points=False)
+    if geometry.points is not None:
+        # (468, 2), in float64: float32 values rounded to 0.1 print with eight more digits
+        result["points"] = np.round(geometry.points[:, :2].astype(np.float64), 1).tolist()
+    return result
 
 
 def _png_data_url(image: np.ndarray) -> str:

@@ -28,9 +28,9 @@ class SharedPredictor:
     def class_names(self) -> list[str]:
         return self._predictor.class_names
 
-    def predict(self, image: np.ndarray) -> list[FacePrediction]:
+    def predict(self, image: np.ndarray, landmarks: bool = False) -> list[FacePrediction]:
         with self._lock:
-            return self._predictor.predict(image)
+            return self._predictor.predict(image, landmarks)
 
     def explain(self, image: np.ndarray, method: str, target: str | None, face: int) -> Explanation:
         with self._lock:

@@ -20,6 +20,34 @@ class Health(BaseModel):
     max_upload_bytes: int
 
 
+class HeadPoseResult(BaseModel):
+    yaw: float = Field(description="Degrees; > 0 turned towards the image's right.")
+    pitch: float = Field(description="Degrees; > 0 tilted up.")
+    roll: float = Field(description="Degrees; > 0 leaning counter-clockwise as the image shows it.")
+
+
+class GeometryResult(BaseModel):
+    mesh_score: float = Field(description="The mesh model's face score, 0 to 1.")
+    refused: str | None = Field(description="Why the face has no mesh (cut off by the edge, no clear face).")
+    pose: HeadPoseResult | None = Field(description="Where the face points; null when refused.")
+    pose_warning: str | None = Field(description="Set when the face is turned too far for a sure expression.")
+    measures: dict[str, float] = Field(
+        description="Named measures of the face, in inter-ocular distances; empty when refused."
+    )
+    points: list[list[float]] | None = Field(
+        description="The mesh's 468 points, [x, y] in pixels of the upright image to 0.1 px; null when "
+        "refused. /api/mesh names the outlines through them."
+    )
+
+
+class MeshInfo(BaseModel):
+    points: int = Field(description="Points in each face's mesh.", examples=[468])
+    contours: dict[str, list[int]] = Field(
+        description="Outlines to draw (face oval, lips, eyes, brows; sides are the subject's): each a run "
+        "of indices into a face's geometry.points."
+    )
+
+
 class FaceResult(BaseModel):
     box: list[float] = Field(description="[x, y, w, h] in pixels of the upright image.")
     score: float = Field(description="The face detector's confidence.")
@@ -29,6 +57,9 @@ class FaceResult(BaseModel):
     label: str = Field(description="The most probable expression.")
     compound: list[str] | None = Field(description="Two expressions shown about equally, when so.")
     scores: dict[str, float] = Field(description="Probability of every class of the model, in its order.")
+    geometry: GeometryResult | None = Field(
+        default=None, description="With landmarks=true: the face's mesh, head pose and measures; else null."
+    )
 
 
 class PredictResult(BaseModel):

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from mien.catalogue import DEFAULT_MODEL
+from mien.geometry.mesh import CONTOURS
 from mien.pipeline import Predictor
 from mien.web import create_app
 from tests.conftest import FERPLUS_CLASSES
@@ -130,6 +131,49 @@ def test_bars_and_explanations_follow_the_model_classes(browser, ferplus_model):
         caption = page.locator("#explain-maps figcaption").first
         expect(caption).to_have_text(re.compile(r"^\w+: contempt \(\d+%\)$"), timeout=EXPLAINING)
         context.close()
+
+
+def test_the_landmarks_switch_draws_the_mesh_and_shows_pose_and_measures(page, tmp_path):
+    from playwright.sync_api import expect
+
+    switch = page.locator("#landmarks-switch")
+    expect(switch).not_to_be_checked()  # off by default: no mesh is read
+    page.set_input_files("#photo-input", EXAMPLE)
+    expect(page.locator("#photo-boxes .face-label")).to_have_count(1)
+    expect(page.locator(".face-card .geometry")).to_have_count(0)
+    switch.check()  # the photo is asked again, with landmarks
+    outlines = page.locator("#photo-boxes svg.meshes path")
+    expect(outlines).to_have_count(1)
+    assert outlines.first.get_attribute("d").count("M") == len(CONTOURS)  # every outline
+    box = page.locator("#photo-boxes .face-box").first.bounding_box()
+    mesh = outlines.first.bounding_box()  # drawn on the face, at the photo's displayed size
+    centre = (mesh["x"] + mesh["width"] / 2, mesh["y"] + mesh["height"] / 2)
+    assert box["x"] < centre[0] < box["x"] + box["width"] and box["y"] < centre[1] < box["y"] + box["height"]
+    assert 0.8 < mesh["width"] / box["width"] < 1.3
+    card = page.locator(".face-card").first
+    expect(card.locator(".geometry .pose")).to_have_text(
+        re.compile(r"^Pose: yaw [+-]?\d+°, pitch [+-]?\d+°, roll ")
+    )
+    expect(card.locator(".measures dt")).to_have_count(12)
+    expect(card.locator(".measures dt").first).to_have_text("eye openness right")
+    with page.expect_response("**/api/predict") as answer:
+        switch.uncheck()  # asked again, without landmarks
+    assert answer.value.json()["faces"][0]["geometry"] is None
+    expect(page.locator(".face-card .bar")).to_have_count(7)  # the new answer's card (the list was emptied)
+    expect(page.locator(".face-card .geometry")).to_have_count(0)
+    expect(page.locator("#photo-boxes svg")).to_have_count(0)
+
+
+def test_a_face_without_a_mesh_shows_why(page, tmp_path):
+    from playwright.sync_api import expect
+
+    cut_off = tmp_path / "cut_off.jpg"  # the face's left half and forehead gone
+    Image.open(EXAMPLE).crop((210, 120, 512, 512)).save(cut_off)
+    page.check("#landmarks-switch")
+    page.set_input_files("#photo-input", cut_off)
+    note = page.locator(".face-card .geometry .note")
+    expect(note).to_have_text(re.compile(r"^No mesh: mesh score \d\.\d\d under 0\.5"))
+    expect(page.locator("#photo-boxes svg")).to_have_count(0)
 
 
 def test_a_file_that_is_not_a_photo_gets_the_reason(page, tmp_path):

@@ -84,7 +84,7 @@ def blocked_app(untrained_checkpoint, tmp_path):
     predictor = Predictor.from_checkpoint(untrained_checkpoint)
     inside, release = threading.Event(), threading.Event()
 
-    def predict(image):
+    def predict(image, landmarks=False):
         inside.set()
         release.wait(10)
         return []

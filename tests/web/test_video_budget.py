@@ -56,10 +56,10 @@ def blocked_app(untrained_checkpoint, tmp_path):
     inside, release = threading.Event(), threading.Event()
     predict = predictor.predict
 
-    def blocking_predict(image):
+    def blocking_predict(image, landmarks=False):
         inside.set()
         release.wait(20)
-        return predict(image)
+        return predict(image, landmarks)
 
     predictor.predict = blocking_predict
     settings = WebSettings(max_concurrent=1, busy_wait_seconds=0, work_dir=tmp_path / "web")

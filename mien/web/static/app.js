@@ -6,7 +6,7 @@ const DEFAULT_METHODS = ["saliency", "occlusion", "xrai"]; // fast and sharp on 
 const CAMERA_WIDTH = 480; // frames are sent at most this wide: faster, and plenty for a webcam face
 const CAMERA_REQUESTS = 2; // in flight at once, so the network and the model overlap
 let server = { model: "", models: [], classes: [], methods: [] };
-let serverReady = Promise.resolve(); // becomes connect(): what /healthz said, before any explanation
+let serverReady = Promise.resolve(); // becomes connect(): what /healthz and /api/mesh said, before any use
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -28,6 +28,8 @@ async function postFile(url, blob, name, fields = {}) {
 const percent = (value) => `${(100 * value).toFixed(0)}%`;
 // The model chosen on the page, as a form field; none until /healthz answered (the server's default).
 const modelField = () => ($("model-select").value ? { model: $("model-select").value } : {});
+// What a photo or video request sends: the model, and landmarks when the switch is on (they cost time).
+const requestFields = () => ({ ...modelField(), ...($("landmarks-switch").checked ? { landmarks: true } : {}) });
 
 function faceBoxes(container, result, onClick) {
   container.replaceChildren();
@@ -57,7 +59,7 @@ async function showPhoto(file) {
   $("face-list").replaceChildren();
   $("photo-boxes").replaceChildren();
   try {
-    photo.result = await postFile("/api/predict", file, file.name, modelField());
+    photo.result = await postFile("/api/predict", file, file.name, requestFields());
   } catch (err) {
     $("photo-summary").textContent = "";
     $("photo-stage").hidden = true;
@@ -72,6 +74,7 @@ async function showPhoto(file) {
   $("photo-summary").textContent = count ? `${count} face${count > 1 ? "s" : ""} (${model}): click one to see why.`
     : `No face found in this photo (${model}).`;
   faceBoxes($("photo-boxes"), photo.result, explainFace);
+  drawMeshes($("photo-boxes"), photo.result);
   photo.result.faces.forEach((face, index) => $("face-list").append(faceCard(face, index)));
 }
 
@@ -80,6 +83,7 @@ function faceCard(face, index) {
   card.dataset.face = index;
   const extra = face.compound ? ` (with ${face.compound[1]})` : "";
   card.append(element("strong", "", `Face ${index + 1}: ${face.label}${extra}`));
+  const bars = element("div", "bars");
   const ranked = Object.entries(face.scores).sort((a, b) => b[1] - a[1]);
   ranked.forEach(([name, p], rank) => {
     const bar = element("div", rank === 0 ? "bar top" : "bar");
@@ -88,8 +92,12 @@ function faceCard(face, index) {
     fill.style.width = percent(p);
     track.append(fill);
     bar.append(element("span", "", name), track, element("span", "", percent(p)));
-    card.append(bar);
+    bars.append(bar);
   });
+  const body = element("div", "card-body");
+  body.append(bars);
+  if (face.geometry) body.append(geometryBlock(face.geometry));
+  card.append(body);
   card.addEventListener("click", () => explainFace(index));
   return card;
 }
@@ -147,7 +155,7 @@ async function processVideo(file) {
   $("video-results").hidden = true;
   $("video-status").textContent = "Processing… this takes about as long as the video plays.";
   try {
-    const result = await postFile("/api/video", file, file.name, modelField());
+    const result = await postFile("/api/video", file, file.name, requestFields());
     $("video-result").src = result.files.annotated;
     $("video-timeline").src = result.files.timeline;
     $("video-csv").href = result.files.faces;
@@ -245,6 +253,7 @@ function showPanel(id) {
 async function connect() {
   try {
     server = await (await fetch("/healthz")).json();
+    await loadMesh();
     $("server-status").textContent = `ready: ${server.models.length} model(s)`;
   } catch (err) {
     $("server-status").textContent = "the server does not answer";
@@ -268,6 +277,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("photo-input").addEventListener("change", (e) => e.target.files[0] && showPhoto(e.target.files[0]));
   $("video-input").addEventListener("change", (e) => e.target.files[0] && processVideo(e.target.files[0]));
   $("model-select").addEventListener("change", () => photo.file && showPhoto(photo.file));
+  $("landmarks-switch").addEventListener("change", () => photo.file && showPhoto(photo.file));
   $("explain-target").addEventListener("change", () => {
     $("explain-maps").replaceChildren();
     DEFAULT_METHODS.filter((m) => server.methods.includes(m)).forEach((m) => addMap(m));
