@@ -75,7 +75,7 @@ class FaceGeometry:
     """What the face mesh says about one face (mien.geometry): 468 points, head pose and named
     measures; or, when the mesh was refused, why."""
 
-    mesh_score: float  # the mesh model's face score, 0..1
+    mesh_score: float  # the mesh model's face score, 0..1 (0 for a face too small to be meshed)
     points: np.ndarray | None = field(default=None, repr=False, compare=False)  # (468, 3): x, y px, depth
     pose: HeadPose | None = None
     measures: dict[str, float] = field(default_factory=dict)  # name -> value, in inter-ocular distances

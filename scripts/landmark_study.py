@@ -6,6 +6,7 @@ model's accuracy falls with head pose, and a classifier on the mesh alone and fu
     .venv/bin/python scripts/landmark_study.py pose         # default model's accuracy by |yaw|, |pitch|
     .venv/bin/python scripts/landmark_study.py classifier   # mesh classifier, fused with `wild`, the rule
     .venv/bin/python scripts/landmark_study.py refusal      # mesh scores of faces, cut faces and non-faces
+    .venv/bin/python scripts/landmark_study.py small        # pose of the photos' faces shrunk to 10-48 px
 
 Each face is meshed with its whole image as the face box (the sets' faces are cropped already):
 RAF-DB's 100 px colour files, FER+'s 48 px grey faces. Held-out tenths are the ones `wild` held out
@@ -224,17 +225,20 @@ def study_pose() -> dict:
         keep = (data["splits"] == SPLITS.index(split)) & (data["labels"] >= 0)
         correct = (answers == data["labels"])[keep]
         meshed = (data["score"] >= MIN_MESH_SCORE)[keep]
-        report[title] = {"accuracy": float(correct.mean()), "bins": pose_bins(correct, data["pose"][keep], meshed)}
+        report[title] = {
+            "accuracy": float(correct.mean()),
+            "bins": pose_bins(correct, data["pose"][keep], meshed),
+        }
     choosing = report["RAF-DB train (choosing)"]["bins"]
     limits = {}
     for axis in ("yaw", "pitch"):
         frontal = choosing[f"|{axis}| 0-15"]["accuracy"]
-        limits[axis] = next(
-            (float(start) for start in np.arange(BIN, 60, BIN)
-             if (cell := choosing[f"|{axis}| {start:.0f}-{start + BIN:.0f}" if start < 45 else f"|{axis}| 45+"])["faces"] >= 30
-             and cell["accuracy"] < frontal - HOLDS / 100),
-            60.0,
-        )  # fmt: skip
+        limits[axis] = 60.0
+        for start in np.arange(BIN, 60, BIN):
+            name = f"|{axis}| {start:.0f}-{start + BIN:.0f}" if start < 45 else f"|{axis}| 45+"
+            if choosing[name]["faces"] >= 30 and choosing[name]["accuracy"] < frontal - HOLDS / 100:
+                limits[axis] = float(start)
+                break
     report["limits"] = limits
     write_json(CARD / "pose.json", report)
     for title, part in report.items():
@@ -261,13 +265,22 @@ def study_refusal() -> dict:
 
     mesh, detector, rng = FaceMesh(), create_detector("yunet"), np.random.default_rng(0)
     labelled = json.loads((PHOTOS / "faces.json").read_text())
-    scores: dict[str, list[float]] = {"photo faces": [], "non-faces": [], "half cut off": [], "3/4 cut off": []}
+    scores: dict[str, list[float]] = {
+        "photo faces": [],
+        "non-faces": [],
+        "half cut off": [],
+        "3/4 cut off": [],
+    }
     outside: dict[str, list[float]] = {key: [] for key in scores}
     for file, boxes in tqdm(sorted(labelled.items()), desc="photos", unit="photo"):
         image = read_image(PHOTOS / file)
         height, width = image.shape[:2]
         taken = [Box(x1, y1, x2 - x1, y2 - y1) for x1, y1, x2, y2 in boxes["faces"] + boxes["ignore"]]
-        found = [f for f in detector.detect(image) if any(iou(f.box, b) >= 0.3 for b in taken[: len(boxes["faces"])])]
+        found = [
+            f
+            for f in detector.detect(image)
+            if any(iou(f.box, b) >= 0.3 for b in taken[: len(boxes["faces"])])
+        ]
         for face, result in zip(found, mesh.run(image, found)):
             scores["photo faces"].append(result.score)
             outside["photo faces"].append(result.outside)
@@ -290,11 +303,13 @@ def study_refusal() -> dict:
         data = loaded(name)
         keep = data["splits"] == SPLITS.index(split)
         scores[title] = data["score"][keep].tolist()
-        outside[title] = data["outside"][keep].tolist()
+        outside[title] = [0.0] * int(keep.sum())  # the whole image is the face's box: none of it outside
     report = {
         key: {
             "faces": len(values),
-            "score quantiles (1, 5, 50%)": np.quantile(values, [0.01, 0.05, 0.5]).round(3).tolist() if values else None,
+            "score quantiles (1, 5, 50%)": np.quantile(values, [0.01, 0.05, 0.5]).round(3).tolist()
+            if values
+            else None,
             **{f"share under {t}": float(np.mean(np.array(values) < t)) for t in (0.1, 0.3, 0.5, 0.7, 0.9)},
             "outside (median)": float(np.median(outside[key])) if values else None,
         }
@@ -303,6 +318,70 @@ def study_refusal() -> dict:
     write_json(CARD / "refusal.json", report)
     print(json.dumps(report, indent=1))
     return report
+
+
+SMALL_SIDES = (10, 12, 16, 20, 24, 32, 48)  # face box widths in pixels
+POSE_HOLDS = 3.0  # degrees: the pose tolerance the tests hold for scaled faces
+
+
+def study_small_faces() -> dict:
+    """How far each photo face's pose (the largest angle's change) moves when the face is shrunk to
+    a box SMALL_SIDES pixels wide, against the same face at its size in the photo (faces at least
+    60 px wide). The limit is the smallest width down to which the median face stays within
+    POSE_HOLDS degrees and the mesh refuses none."""
+    import cv2
+
+    from mien.geometry.mesh import FaceMesh
+    from mien.types import iou
+    from mien.vision.detect import create_detector
+
+    mesh, detector = FaceMesh(), create_detector("yunet")
+    labelled = json.loads((PHOTOS / "faces.json").read_text())
+    moved: dict[int, list[float]] = {side: [] for side in SMALL_SIDES}
+    for file, boxes in tqdm(sorted(labelled.items()), desc="photos", unit="photo"):
+        image = read_image(PHOTOS / file)
+        taken = [Box(x1, y1, x2 - x1, y2 - y1) for x1, y1, x2, y2 in boxes["faces"]]
+        found = [
+            f for f in detector.detect(image) if f.box.w >= 60 and any(iou(f.box, b) >= 0.3 for b in taken)
+        ]
+        for face, full in zip(found, mesh.run(image, found)):
+            if full.score < MIN_MESH_SCORE:
+                continue
+            seen = _angles(full.points)
+            for side in SMALL_SIDES:
+                scale = side / face.box.w
+                small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                box = Box(face.box.x * scale, face.box.y * scale, face.box.w * scale, face.box.h * scale)
+                result = mesh.run(small, [Face(box, face.score)])[0]
+                if result.score < MIN_MESH_SCORE:
+                    moved[side].append(float("inf"))
+                    continue
+                moved[side].append(float(np.abs(_angles(result.points) - seen).max()))
+    report = {}
+    for side, values in moved.items():
+        meshed = [value for value in values if np.isfinite(value)]
+        report[f"{side} px"] = {
+            "faces": len(values),
+            "refused by score": len(values) - len(meshed),
+            "pose change median (degrees)": float(np.median(meshed)),
+            "pose change 90% (degrees)": float(np.quantile(meshed, 0.9)),
+            "pose change max (degrees)": float(np.max(meshed)),
+        }
+    smallest = None
+    for side in sorted(SMALL_SIDES, reverse=True):  # down from the largest, while the rule holds
+        values = moved[side]
+        if not np.isfinite(values).all() or np.median(values) > POSE_HOLDS:
+            break
+        smallest = side
+    report["smallest width that holds"] = smallest
+    write_json(CARD / "small_faces.json", report)
+    print(json.dumps(report, indent=1))
+    return report
+
+
+def _angles(points: np.ndarray) -> np.ndarray:
+    pose = fit_pose(points)[0]
+    return np.array([pose.yaw, pose.pitch, pose.roll])
 
 
 def replace_box(box: Box, x: float) -> Box:
@@ -332,7 +411,9 @@ def train_mesh_classifier(features: np.ndarray, labels: np.ndarray, classes: int
     mean, std = features.mean(0), features.std(0) + 1e-6
     inputs = torch.from_numpy((features - mean) / std)
     targets = torch.from_numpy(labels.astype(np.int64))
-    model = nn.Sequential(nn.Linear(features.shape[1], 256), nn.ReLU(), nn.Dropout(0.3), nn.Linear(256, classes))
+    model = nn.Sequential(
+        nn.Linear(features.shape[1], 256), nn.ReLU(), nn.Dropout(0.3), nn.Linear(256, classes)
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-3)
     for _ in range(30):
         for batch in torch.randperm(len(inputs)).split(256):
@@ -432,7 +513,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("stage", choices=["extract", "measures", "pose", "classifier", "refusal"])
+    parser.add_argument("stage", choices=["extract", "measures", "pose", "classifier", "refusal", "small"])
     parser.add_argument("--read-tests", action="store_true", help="classifier: read the test splits (once)")
     args = parser.parse_args()
     if args.stage == "extract":
@@ -445,6 +526,8 @@ def main() -> None:
         study_pose()
     elif args.stage == "refusal":
         study_refusal()
+    elif args.stage == "small":
+        study_small_faces()
     elif args.stage == "classifier":
         study_classifier(args.read_tests)
     print(json.dumps({"done": args.stage}))

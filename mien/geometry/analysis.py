@@ -1,9 +1,10 @@
 """Faces in, FaceGeometry out: the mesh, head pose and measures of each face, or why there are none.
 
 A mesh is refused, never half-given, when its crop lies mostly outside the image (a face cut off by
-the frame) or the mesh model's own face score is low (a blurred, tiny, hidden or mistaken face);
-both limits were measured on real and damaged faces (model card, "Landmarks"). A face turned further
-than the expression models read reliably gets a pose warning.
+the frame), the face is too small for its pose to hold, or the mesh model's own face score is low
+(a blurred, hidden or mistaken face); each limit was measured on real and damaged faces (model
+card, "Landmarks"; scripts/landmark_study.py refusal, small). A face turned further than the
+expression models read reliably gets a pose warning.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from mien.types import Face, FaceGeometry, HeadPose
 
 MIN_MESH_SCORE = 0.5  # below this the mesh model does not see a face (measured: model card)
 MAX_OUTSIDE = 0.4  # a face box more outside the image than this is a face cut off by the frame
-POSE_LIMITS = {"yaw": 15.0, "pitch": 30.0}  # beyond these the default model is 5+ points less accurate (model card)
+MIN_FACE_WIDTH = 24  # px: narrower, the median face's pose moves more than 3 degrees (model card)
+# Degrees beyond which the default model is 5 or more points less accurate (model card).
+POSE_LIMITS = {"yaw": 15.0, "pitch": 30.0}
 
 
 class FaceAnalyser:
@@ -28,7 +31,15 @@ class FaceAnalyser:
 
     def analyse(self, image: np.ndarray, faces: list[Face]) -> list[FaceGeometry]:
         """Each face's geometry, in the order given, from an RGB uint8 image."""
-        return [geometry(mesh) for mesh in self.mesh.run(image, faces)]
+        large = [face for face in faces if face.box.w >= MIN_FACE_WIDTH]
+        meshes = iter(self.mesh.run(image, large))
+        return [geometry(next(meshes)) if face.box.w >= MIN_FACE_WIDTH else too_small(face) for face in faces]
+
+
+def too_small(face: Face) -> FaceGeometry:
+    return FaceGeometry(
+        0.0, refused=f"face {face.box.w:.0f} px wide, under {MIN_FACE_WIDTH}: too small to measure"
+    )
 
 
 def geometry(mesh: MeshPoints) -> FaceGeometry:
