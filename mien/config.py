@@ -34,6 +34,9 @@ class DataConfig:
     # (holdout, same seed); joint_repeat: how many times each joined face is drawn per epoch.
     joint_with: list = field(default_factory=list)
     joint_repeat: float = 1.0
+    # FER+: each face's vote shares raised to this power and renormalised before training (1 = the
+    # shares as voted; above 1 the target leans towards the raters' majority, as the scoring does).
+    vote_power: float = 1.0
 
 
 @dataclass

@@ -83,7 +83,7 @@ def run_data(source: str | Path, config: RunConfig) -> tuple[TrainingSet, Evalua
         heads[FER2013_HEAD] = _fer2013_one_hot(train_faces, "train.fer2013_head_weight")
     training = TrainingSet(
         images=train_faces.images,
-        targets=training_targets(train_faces, settings.fer2013_label_weight),
+        targets=training_targets(train_faces, settings.fer2013_label_weight, limits.vote_power),
         labels=train_faces.labels,
         class_names=train_faces.class_names,
         draw_weights=draw_weights(train_faces.labels, settings.sampler),
@@ -130,14 +130,21 @@ def _evaluation_set(faces: FaceSet, split: str, is_test: bool = False) -> Evalua
                          learnable, shares)  # fmt: skip
 
 
-def training_targets(faces: FaceSet, fer2013_label_weight: float) -> np.ndarray:
-    """(N, K) float32: single labels one-hot; FER+ votes as shares, with ``fer2013_label_weight`` of
-    each paired face's target moved to its single FER2013 label."""
+def training_targets(faces: FaceSet, fer2013_label_weight: float, vote_power: float = 1.0) -> np.ndarray:
+    """(N, K) float32: single labels one-hot; FER+ votes as shares (raised to ``vote_power`` and
+    renormalised), with ``fer2013_label_weight`` of each paired face's target moved to its single
+    FER2013 label."""
     if faces.votes is None:
         targets = np.zeros((len(faces), len(faces.class_names)), np.float32)
         targets[np.arange(len(faces)), faces.labels] = 1.0
         return targets
+    if vote_power <= 0:
+        raise MienError(f"data.vote_power must be above 0, not {vote_power}")
     targets = vote_distributions(faces.votes)
+    if vote_power != 1:
+        targets = targets ** np.float32(vote_power)
+        totals = targets.sum(axis=1, keepdims=True)
+        targets = np.divide(targets, totals, out=np.zeros_like(targets), where=totals > 0)
     weight = fer2013_label_weight
     if weight == 0:
         return targets

@@ -89,7 +89,7 @@ def calibrate(
             raise MienError(
                 f"calibrate on the validation split (public): {faces.split} is kept for final figures"
             )
-    images, labels = zip(*(_labelled_faces(faces, Path(p), class_names) for faces, p in zip(sets, paths)))
+    images, labels = zip(*(labelled_faces(faces, Path(p), class_names) for faces, p in zip(sets, paths)))
     images, labels = np.concatenate(images), np.concatenate(labels)
     model = model_from_checkpoint(checkpoint)
     view_logits = predict_logits(model, images, checkpoint["preprocess"], tta)
@@ -112,7 +112,7 @@ def calibrate(
     return calibrated
 
 
-def _labelled_faces(
+def labelled_faces(
     faces: EvaluationSet, data_path: Path, class_names: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """One data set's faces that have a label (FER+: a majority), labels as indices into the

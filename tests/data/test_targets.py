@@ -55,3 +55,14 @@ def test_a_quarter_of_each_paired_target_goes_to_its_fer2013_label():
 def test_the_weight_without_fer2013_labels_says_where_to_get_them():
     with pytest.raises(MienError, match="data.fer2013_labels_from"):
         targets(0.25, None)
+
+
+def test_a_vote_power_leans_each_target_towards_the_majority_and_leaves_unanimous_faces_alone():
+    sharpened = training_targets(face_set(None), 0.0, vote_power=2.0)
+    np.testing.assert_allclose(sharpened[0], shares(neutral=0.64 / 0.68, happy=0.04 / 0.68), rtol=1e-6)
+    np.testing.assert_allclose(sharpened[1], shares(happy=1.0))
+    np.testing.assert_allclose(
+        training_targets(face_set(None), 0.0, vote_power=1.0)[2], shares(angry=0.6, contempt=0.4)
+    )
+    with pytest.raises(MienError, match="vote_power"):
+        training_targets(face_set(None), 0.0, vote_power=0.0)
