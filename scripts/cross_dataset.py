@@ -63,7 +63,10 @@ def measure(classifier, data_name: str, crops) -> dict:
         faces = evaluation_set(path, split)
         probs = classifier.probabilities(faces.images)
         report = score_faces(faces, probs, classifier.class_names)
-        extra = {"model_lacks": report["model_lacks"]}
+        extra = {
+            "model_lacks": report["model_lacks"],
+            "calibration_error": report["expected_calibration_error"],
+        }
         if isinstance(classifier, CascadeClassifier) and data_name == "RAF-DB test":
             exact = classifier.exact.probabilities(faces.images).argmax(axis=1)
             extra["same_label_as_fp32"] = float((exact == probs.argmax(axis=1)).mean())
