@@ -73,27 +73,18 @@ def _eight_class(name: str, summary: str, figures: dict[str, float]) -> ShippedM
 
 
 FER2013_MODEL = "fer2013"  # FER2013's labels, seven classes
-# What mien answers with unless told otherwise. `general` is better on every other kind of face but
-# scores 66% on FER2013 PrivateTest, short of the 70% a default must keep (docs/model_card.md).
-DEFAULT_MODEL = FER2013_MODEL
+# What mien answers with unless told otherwise: `general` reads posed, in-the-wild and FER+'s faces
+# better than `fer2013` and keeps FER2013 PrivateTest above 70% (docs/model_card.md).
+DEFAULT_MODEL = "general"
 ENSEMBLE = "ensemble"  # --ensemble; as a teacher, the word "shipped" names its members
 # Other names a model answers to: the FER2013 model's name before it was named for its data set.
 ALIASES = {"vgg_s_distilled_gen3_swa_calibrated": FER2013_MODEL}
 
 _SHIPPED = (  # the models users choose by name first, in the order the web page offers them
-    ShippedModel(
-        FER2013_MODEL,
-        "FER2013's labels: vgg_s distilled from five models, weight-averaged, calibrated on PublicTest",
-        {
-            "fp32": "vgg_s_distilled_gen3_swa_calibrated.onnx",
-            "int8": "vgg_s_distilled_gen3_swa_calibrated.int8.onnx",
-        },
-        figures=_fer2013(70.83, 71.16, 72.22, 72.92) | _four_sets(72.22, 70.70, 65.38, 76.19),
-    ),
     _eight_class(
         "general",
-        "every kind of face: FER2013's, FER+'s and RAF-DB's labels in one head (best on posed faces)",
-        _four_sets(66.12, 81.45, 85.33, 77.38),
+        "every kind of face: weights between fer2013's and a fine-tune on all three sets' labels",
+        _four_sets(71.13, 73.14, 77.61, 80.95),
     ),
     _eight_class(
         "wild",
@@ -104,6 +95,15 @@ _SHIPPED = (  # the models users choose by name first, in the order the web page
         "ferplus",
         "FER+'s ten raters' votes: a student of three FER+ models (best on FER+)",
         _four_sets(62.58, 87.50, 71.12, 68.85),
+    ),
+    ShippedModel(
+        FER2013_MODEL,
+        "FER2013's labels: vgg_s distilled from five models, weight-averaged, calibrated on PublicTest",
+        {
+            "fp32": "vgg_s_distilled_gen3_swa_calibrated.onnx",
+            "int8": "vgg_s_distilled_gen3_swa_calibrated.int8.onnx",
+        },
+        figures=_fer2013(70.83, 71.16, 72.22, 72.92) | _four_sets(72.22, 70.70, 65.38, 76.19),
     ),
     ShippedModel(
         "fast",

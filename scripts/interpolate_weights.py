@@ -7,10 +7,10 @@ alpha, alpha of the descendant's weights and the rest of the ancestor's, weight 
 ANCESTOR and DESCENDANT are checkpoints or shipped model names, one network. Where the descendant
 has classes the ancestor lacks (FER+'s contempt beside FER2013's seven), the ancestor's last-layer
 rows are carried over by class name and the missing ones taken from the descendant. Batch-norm
-statistics are interpolated like the weights, or, with --measure-bn, measured again on the
-descendant run's own training faces (its data settings read from the checkpoint; DATA is the FER+
-folder it trained on). Writes one checkpoint per alpha, in the descendant's description, named
-alpha_0.50.pt (alpha_0.50_bn.pt with --measure-bn).
+statistics are interpolated like the weights, or, with --measure-bn, measured again on 8,192 of
+the descendant run's own training faces drawn at random (its data settings read from the
+checkpoint; DATA is the FER+ folder it trained on). Writes one checkpoint per alpha, in the
+descendant's description, named alpha_0.50.pt (alpha_0.50_bn.pt with --measure-bn).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from mien.catalogue import resolve_model
@@ -59,12 +60,19 @@ def interpolated(ancestor: dict, descendant: dict, alpha: float) -> dict:
     return mixed
 
 
-def with_measured_batch_norm(checkpoint: dict, data: Path) -> dict:
-    config = config_from_dict(checkpoint["config"])
-    config.train.teachers = []  # the faces only
-    training, _ = run_data(data, config)
+BATCH_NORM_FACES = 8192
+
+
+def training_sample(descendant: dict, data: Path) -> torch.Tensor:
+    """BATCH_NORM_FACES of the descendant run's training faces, drawn at random (seed 0)."""
+    training, _ = run_data(data, config_from_dict(descendant["config"]))
+    drawn = np.random.default_rng(0).choice(len(training.images), BATCH_NORM_FACES, replace=False)
+    return torch.from_numpy(training.images[np.sort(drawn)])
+
+
+def with_measured_batch_norm(checkpoint: dict, faces: torch.Tensor) -> dict:
     model = model_from_checkpoint(checkpoint)
-    measure_batch_norm(model, torch.from_numpy(training.images), checkpoint["preprocess"])
+    measure_batch_norm(model, faces, checkpoint["preprocess"])
     checkpoint["state_dict"] = {key: value.clone() for key, value in model.state_dict().items()}
     return checkpoint
 
@@ -79,10 +87,11 @@ def main() -> None:
     args = parser.parse_args()
     ancestor = load_checkpoint(resolve_model(args.ancestor))
     descendant = load_checkpoint(resolve_model(args.descendant))
+    faces = training_sample(descendant, args.measure_bn) if args.measure_bn else None
     for alpha in (float(value) for value in args.alphas.split(",")):
         mixed = interpolated(ancestor, descendant, alpha)
         if args.measure_bn:
-            mixed = with_measured_batch_norm(mixed, args.measure_bn)
+            mixed = with_measured_batch_norm(mixed, faces)
         batch_norm = "measured" if args.measure_bn else "interpolated"
         mixed["interpolation"] = {"ancestor": args.ancestor, "descendant": args.descendant, "alpha": alpha,
                                   "batch_norm": batch_norm}  # fmt: skip

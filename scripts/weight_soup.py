@@ -6,8 +6,8 @@ kept only if the average it joins does not score lower on the held-out tenths (n
 Scores (one view, fp32; the runs' data.holdout and seed): `ferplus` ranks by FER+'s held-out
 accuracy (the raters' majority); `wild` by the mean of FER+'s and RAF-DB's, and counts an average
 only when every RAF-DB held-out recall is at least 0.6. Ingredients are tried best first. Weights
-(batch-norm statistics too) are averaged over the ingredients that hold them; the soup keeps the
-best ingredient's description and records its ingredients.
+(batch-norm statistics too) are averaged; the soup keeps the best ingredient's description and
+records its ingredients. `mien soup` averages a given list instead, without choosing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from mien.models.checkpoint import fp32_weights, load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.models.forward import predict_logits
@@ -26,6 +25,7 @@ from mien.train.calibrate import labelled_faces
 from mien.train.checkpoint import inference_checkpoint
 from mien.train.evaluate import held_out_faces
 from mien.train.metrics import classification_report
+from mien.train.soup import mean_weights
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FERPLUS = Path(os.environ.get("MIEN_FERPLUS", SHARED / "ferplus"))
@@ -63,14 +63,10 @@ def score(rule: str, figures: dict[str, dict]) -> float:
 
 
 def averaged(checkpoints: list[dict]) -> dict:
-    """The first checkpoint with each weight averaged over the checkpoints that hold it."""
-    weights = [fp32_weights(checkpoint) for checkpoint in checkpoints]
+    """The first checkpoint's description with the mean of the checkpoints' weights (batch-norm
+    statistics averaged too: `mien soup` measures them again instead)."""
     soup = inference_checkpoint(checkpoints[0])
-    state = {}
-    for key, first in weights[0].items():
-        values = [w[key] for w in weights if key in w and w[key].shape == first.shape]
-        state[key] = torch.stack(values).mean(0) if first.is_floating_point() else first.clone()
-    soup["state_dict"] = state
+    soup["state_dict"] = mean_weights([fp32_weights(checkpoint) for checkpoint in checkpoints])
     return soup
 
 

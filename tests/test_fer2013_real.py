@@ -69,6 +69,6 @@ def test_the_shipped_model_reproduces_its_model_card_figure_on_public_test(fer20
     from mien.catalogue import model_file
     from mien.train.evaluate import evaluate
 
-    report = evaluate([model_file()], fer2013_path, "public", precision="fp32")
+    report = evaluate([model_file("fer2013")], fer2013_path, "public", precision="fp32")
     # docs/model_card.md: 70.83% in fp32 (the headline table)
     assert report["accuracy"] == pytest.approx(0.7083, abs=0.003)

@@ -65,11 +65,14 @@ def test_a_named_model_shipped_for_speed_runs_its_int8_file_alone(ferplus_model)
 
 def test_default_keeps_its_model_and_keywords_and_names_the_rest():
     assert Predictor.default().model_name == DEFAULT_MODEL
-    assert Predictor.default("fer2013").model_name == DEFAULT_MODEL  # an alias
+    assert DEFAULT_MODEL == "general" and len(Predictor.default().class_names) == 8  # contempt too
+    assert Predictor.default("vgg_s_distilled_gen3_swa_calibrated").model_name == "fer2013"  # an alias
     assert Predictor.default(backend="onnx", precision="fp32").classifier.precision == "fp32"
     ensemble = Predictor.default("ensemble")
     assert isinstance(ensemble.classifier, EnsembleClassifier) and ensemble.model_name == "ensemble"
-    with pytest.raises(MienError, match=r"^no shipped model 'nope'; shipped: fer2013, "):
+    with pytest.raises(
+        MienError, match=r"^no shipped model 'nope'; shipped: general, wild, ferplus, fer2013, "
+    ):
         Predictor.default("nope")
     with pytest.raises(MienError, match=r"'torch' is a backend, not a model: Predictor.default\(backend="):
         Predictor.default("torch")
@@ -91,7 +94,7 @@ def test_predict_with_a_named_model_writes_its_classes(
 
 
 WRONG_CHOICES = [
-    (["--model", "nope"], "error: no shipped model 'nope'; shipped: fer2013, "),
+    (["--model", "nope"], "error: no shipped model 'nope'; shipped: general, "),
     (
         ["--model", "ferplus", "--checkpoint", "x.pt"],
         "error: --model names a shipped model and --checkpoint ",
@@ -181,8 +184,8 @@ def test_annotations_and_timelines_follow_any_class_list(tmp_path):
     assert (tmp_path / "timeline.png").read_bytes()[:4] == b"\x89PNG"
 
 
-# The FER2013 model's files as they shipped when it was the default: `--model fer2013` (the default)
-# must answer exactly as it did.
+# The FER2013 model's files as they shipped when it was the default: `--model fer2013` must answer
+# exactly as the default did then.
 FER2013_FILES = {
     "fp32": "0d9672c47527626c8b9001988cf030da71ddb11510e7bed21e3139acbdeb4dc9",
     "int8": "bc69be79dc6872025322ffb0c3fa62155c41070053c4f5a236fdbcca5f739174",
@@ -199,13 +202,13 @@ def test_the_eight_class_models_answer_eight_classes_as_a_cascade(name):
     assert abs(sum(face.scores.values()) - 1) < 0.01  # int8 answers in steps of 1/255
 
 
-def test_fer2013_is_the_default_and_answers_exactly_as_before():
+def test_fer2013_answers_exactly_as_the_default_did_before():
     for precision, digest in FER2013_FILES.items():
         assert hashlib.sha256(model_file("fer2013", precision).read_bytes()).hexdigest() == digest
     faces = make_faces({"PublicTest": 32}, seed=9)[0]
-    default, named = Predictor.default(), Predictor.default("fer2013")
+    named = Predictor.default("fer2013")
     old_name = Predictor.default("vgg_s_distilled_gen3_swa_calibrated")
-    assert default.model_name == named.model_name == old_name.model_name == "fer2013" == DEFAULT_MODEL
-    assert default.class_names == list(FER2013_CLASSES)
-    np.testing.assert_array_equal(default.classify(faces), named.classify(faces))
-    np.testing.assert_array_equal(default.classify(faces), old_name.classify(faces))
+    assert named.model_name == old_name.model_name == "fer2013" != DEFAULT_MODEL
+    assert named.class_names == list(FER2013_CLASSES)
+    assert isinstance(named.classifier, CascadeClassifier)  # int8, fp32 re-answering near-ties, as before
+    np.testing.assert_array_equal(named.classify(faces), old_name.classify(faces))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from mien.catalogue import model_file
-from mien.data.fer2013 import CLASS_NAMES
+from mien.data.ferplus import FERPLUS_CLASSES
 from mien.data.synthetic import draw_face
 from mien.pipeline import Predictor
 
@@ -38,16 +38,17 @@ def test_aligned_files_are_answered_in_order_and_bad_files_do_not_stop_the_batch
 def test_the_shipped_model_loads_offline():
     assert model_file().stat().st_size < 10 * 1024 * 1024
     predictor = Predictor.default()
-    assert predictor.class_names == list(CLASS_NAMES)
+    assert predictor.class_names == list(FERPLUS_CLASSES)  # the default answers eight classes
     [face] = predictor.predict_aligned(np.stack([draw_face(3, np.random.default_rng(0))] * 3, axis=-1))
-    assert set(face.scores) == set(CLASS_NAMES)
+    assert set(face.scores) == set(FERPLUS_CLASSES)
 
 
-def test_the_shipped_model_is_calibrated_on_the_validation_split_only():
+@pytest.mark.parametrize(("name", "split"), [("general", "holdout"), ("fer2013", "PublicTest")])
+def test_the_shipped_models_are_calibrated_on_held_out_faces_only(name, split):
     from mien.models.checkpoint import load_checkpoint
 
-    records = load_checkpoint(model_file()).get("calibration", [])
-    assert [record["split"] for record in records] == ["PublicTest"]
+    records = load_checkpoint(model_file(name)).get("calibration", [])
+    assert [record["split"] for record in records] == [split]  # never a test split
     fitted = records[0]
     assert fitted["after"]["log_loss"] < fitted["before"]["log_loss"]
     assert sum(fitted["class_bias"].values()) == pytest.approx(0.0, abs=1e-6)

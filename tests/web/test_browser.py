@@ -68,7 +68,7 @@ def test_a_photo_shows_each_face_labelled_and_its_explanations(page):
     expect(labels).to_have_count(1)
     expect(labels.first).to_have_text(LABEL)
     assert labels.first.inner_text().startswith("happy")  # the shipped model on the astronaut's smile
-    expect(page.locator(".face-card .bar")).to_have_count(7)
+    expect(page.locator(".face-card .bar")).to_have_count(8)  # the default's eight classes, contempt too
     page.locator("#photo-boxes .face-box").first.click()
     maps = page.locator("#explain-maps img")
     expect(maps).to_have_count(3, timeout=EXPLAINING)
@@ -106,11 +106,12 @@ def test_the_model_chosen_on_the_page_answers(page):
     expect(page.locator("#photo-summary")).to_contain_text(f"model {DEFAULT_MODEL}")
     options = page.locator("#model-select option")
     expect(options).to_have_count(6)  # the names users type, the default first; not the members
-    assert options.evaluate_all("nodes => nodes.map(n => n.value)")[:3] == [DEFAULT_MODEL, "general", "wild"]
-    page.select_option("#model-select", "general")  # the photo is asked again
-    expect(page.locator("#photo-summary")).to_contain_text("model general")
+    names = options.evaluate_all("nodes => nodes.map(n => n.value)")
+    assert names == [DEFAULT_MODEL, "wild", "ferplus", "fer2013", "fast", "ensemble"]
+    page.select_option("#model-select", "fer2013")  # the photo is asked again
+    expect(page.locator("#photo-summary")).to_contain_text("model fer2013")
     expect(page.locator("#photo-boxes .face-label")).to_have_count(1)
-    expect(page.locator(".face-card .bar")).to_have_count(8)  # eight classes, contempt's bar too
+    expect(page.locator(".face-card .bar")).to_have_count(7)  # FER2013's seven classes, no contempt
 
 
 def test_bars_and_explanations_follow_the_model_classes(browser, ferplus_model):
@@ -159,7 +160,7 @@ def test_the_landmarks_switch_draws_the_mesh_and_shows_pose_and_measures(page, t
     with page.expect_response("**/api/predict") as answer:
         switch.uncheck()  # asked again, without landmarks
     assert answer.value.json()["faces"][0]["geometry"] is None
-    expect(page.locator(".face-card .bar")).to_have_count(7)  # the new answer's card (the list was emptied)
+    expect(page.locator(".face-card .bar")).to_have_count(8)  # the new answer's card (the list was emptied)
     expect(page.locator(".face-card .geometry")).to_have_count(0)
     expect(page.locator("#photo-boxes svg")).to_have_count(0)
 

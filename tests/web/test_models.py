@@ -38,10 +38,10 @@ def photo() -> dict:
 
 def test_healthz_lists_the_models_by_the_names_users_type(client, loads):
     health = client.get("/healthz").json()
-    assert health["model"] == DEFAULT_MODEL and len(health["classes"]) == 7
+    assert health["model"] == DEFAULT_MODEL and len(health["classes"]) == 8
     models = {model["name"]: model["classes"] for model in health["models"]}
     names = [model["name"] for model in health["models"]]
-    assert names[:5] == [DEFAULT_MODEL, "general", "wild", "fast", ENSEMBLE]  # the default first
+    assert names[:5] == [DEFAULT_MODEL, "wild", "fer2013", "fast", ENSEMBLE]  # the default first
     assert models["ferplus"] == list(FERPLUS_CLASSES) and models["general"] == list(FERPLUS_CLASSES)
     assert not any(name.startswith("vgg_s") for name in names)  # the ensemble's members are not offered
     assert loads == []  # listing a model does not load it
@@ -49,13 +49,13 @@ def test_healthz_lists_the_models_by_the_names_users_type(client, loads):
 
 def test_predict_answers_with_the_model_named_and_loads_it_once(client, loads, photo):
     plain = client.post("/api/predict", files=photo).json()
-    assert plain["model"] == DEFAULT_MODEL and len(plain["faces"][0]["scores"]) == 7
+    assert plain["model"] == DEFAULT_MODEL and len(plain["faces"][0]["scores"]) == 8
     for _ in range(2):
         named = client.post("/api/predict", files=photo, data={"model": "ferplus"}).json()
         assert named["model"] == "ferplus" and list(named["faces"][0]["scores"]) == list(FERPLUS_CLASSES)
-    alias = client.post("/api/predict", files=photo, data={"model": "fer2013"}).json()
-    assert alias["model"] == DEFAULT_MODEL
-    assert loads == ["ferplus"]
+    alias = client.post("/api/predict", files=photo, data={"model": "vgg_s_distilled_gen3_swa_calibrated"})
+    assert alias.json()["model"] == "fer2013" and len(alias.json()["faces"][0]["scores"]) == 7
+    assert loads == ["ferplus", "fer2013"]
 
 
 @pytest.mark.parametrize("url", ["/api/predict", "/api/explain", "/api/video"])
@@ -70,7 +70,8 @@ def test_explain_uses_the_model_named_and_its_classes(client, photo):
     fields = {"model": "ferplus", "method": "saliency", "target": "contempt"}
     result = client.post("/api/explain", files=photo, data=fields).json()
     assert (result["model"], result["target"]) == ("ferplus", "contempt")
-    refused = client.post("/api/explain", files=photo, data={"method": "saliency", "target": "contempt"})
+    seven = {"model": "fer2013", "method": "saliency", "target": "contempt"}
+    refused = client.post("/api/explain", files=photo, data=seven)
     assert refused.status_code == 422 and "unknown class 'contempt'" in refused.json()["detail"]
 
 
