@@ -186,12 +186,15 @@ BIN = 15.0  # degrees
 HOLDS = 5.0  # points: a pose bin more than this under the frontal bin's accuracy is where it stops holding
 
 
+POSE_MODEL = "fer2013"  # the default when the pose limits were measured (model card)
+
+
 def default_answers(name: str, data: dict) -> np.ndarray:
-    """The default model's answer for every face of a set, as an index into the set's classes
-    (its seven classes matched by name; contempt never answered)."""
+    """POSE_MODEL's answer for every face of a set, as an index into the set's classes (its seven
+    classes matched by name; contempt never answered)."""
     from mien.pipeline import Predictor
 
-    classifier = Predictor.default().classifier
+    classifier = Predictor.default(POSE_MODEL).classifier
     probabilities = classifier.probabilities(load_fer2013(SOURCES[name]).images)
     columns = [data["class_names"].index(c) for c in classifier.class_names]
     return np.asarray(columns)[probabilities.argmax(axis=1)]

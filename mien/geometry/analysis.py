@@ -19,7 +19,7 @@ from mien.types import Face, FaceGeometry, HeadPose
 MIN_MESH_SCORE = 0.5  # below this the mesh model does not see a face (measured: model card)
 MAX_OUTSIDE = 0.4  # a face box more outside the image than this is a face cut off by the frame
 MIN_FACE_WIDTH = 24  # px: narrower, the median face's pose moves more than 3 degrees (model card)
-# Degrees beyond which the default model is 5 or more points less accurate (model card).
+# Degrees beyond which fer2013 (the default when measured) is 5 or more points less accurate (model card).
 POSE_LIMITS = {"yaw": 15.0, "pitch": 30.0}
 
 
