@@ -26,32 +26,17 @@ from mien.config import config_from_dict
 from mien.data.run_data import run_data
 from mien.models.checkpoint import fp32_weights, load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.train.checkpoint import inference_checkpoint
+from mien.train.snapshot import by_class_name
 from mien.train.swa import measure_batch_norm
 
 
-def by_class_name(ancestor: dict, descendant: dict) -> dict:
-    """The ancestor's weights with each per-class tensor laid out in the descendant's classes."""
-    weights, names = fp32_weights(ancestor), list(ancestor["class_names"])
-    target, wanted = fp32_weights(descendant), list(descendant["class_names"])
-    laid_out = {}
-    for key, tensor in weights.items():
-        if (
-            names != wanted
-            and tensor.ndim
-            and tensor.shape[0] == len(names)
-            and target[key].shape[0] == len(wanted)
-        ):
-            rows = target[key].clone()
-            for index, name in enumerate(wanted):
-                if name in names:
-                    rows[index] = tensor[names.index(name)]
-            tensor = rows
-        laid_out[key] = tensor
-    return laid_out
-
-
 def interpolated(ancestor: dict, descendant: dict, alpha: float) -> dict:
-    start, end = by_class_name(ancestor, descendant), fp32_weights(descendant)
+    """alpha of the descendant's weights and 1 - alpha of the ancestor's, whose last-layer rows are
+    laid out in the descendant's classes (by name; a class it lacks takes the descendant's row)."""
+    start, end = fp32_weights(ancestor), fp32_weights(descendant)
+    names, wanted = list(ancestor["class_names"]), list(descendant["class_names"])
+    if names != wanted:
+        start = by_class_name(start, end, names, wanted)
     mixed = inference_checkpoint(descendant)
     mixed["state_dict"] = {
         key: (1 - alpha) * start[key] + alpha * value if value.is_floating_point() else value.clone()

@@ -81,14 +81,14 @@ def load_start_weights(
         raise MienError(mismatch)
     weights, old_names = fp32_weights(checkpoint), list(checkpoint["class_names"])
     if old_names != list(class_names):
-        weights = _by_class_name(weights, model.state_dict(), old_names, list(class_names))
+        weights = by_class_name(weights, model.state_dict(), old_names, list(class_names))
     try:
         model.load_state_dict(weights)
     except RuntimeError:
         raise MienError(f"{mismatch}: the weights do not fit") from None
 
 
-def _by_class_name(weights: dict, fresh: dict, old_names: list[str], new_names: list[str]) -> dict:
+def by_class_name(weights: dict, fresh: dict, old_names: list[str], new_names: list[str]) -> dict:
     """The weights with each per-class tensor (the last layer's) rebuilt row by row for new_names."""
     weights = dict(weights)
     for name, tensor in weights.items():
