@@ -220,11 +220,10 @@ def _mean(values: np.ndarray) -> float | None:
     return float(values.mean()) if len(values) else None
 
 
-def study_pose_of(model: str) -> dict:
-    """Another shipped model's accuracy by head pose on the test splits (the limits stay those chosen
-    for POSE_MODEL): into landmarks/pose_MODEL.json."""
+def pose_report(sets: dict[str, tuple[str, str]], model: str) -> dict:
+    """Per set (title -> data set, split): a model's accuracy, and by head-pose bin."""
     report = {}
-    for title, (name, split) in TESTS.items():
+    for title, (name, split) in sets.items():
         data = loaded(name)
         keep = (data["splits"] == SPLITS.index(split)) & (data["labels"] >= 0)
         correct = (model_answers(name, data, model) == data["labels"])[keep]
@@ -233,30 +232,30 @@ def study_pose_of(model: str) -> dict:
             "accuracy": float(correct.mean()),
             "bins": pose_bins(correct, data["pose"][keep], meshed),
         }
-    write_json(CARD / f"pose_{model}.json", report)
+    return report
+
+
+def print_pose(report: dict) -> None:
     for title, part in report.items():
         print(f"\n{title}: accuracy {part['accuracy']:.4f}")
         for label, cell in part["bins"].items():
             accuracy = "-" if cell["accuracy"] is None else f"{cell['accuracy']:.4f}"
             print(f"  {label:16s} {cell['faces']:6d} faces  {accuracy}")
+
+
+def study_pose_of(model: str) -> dict:
+    """Another shipped model's accuracy by head pose on the test splits (the limits stay those chosen
+    for POSE_MODEL): into landmarks/pose_MODEL.json."""
+    report = pose_report(TESTS, model)
+    write_json(CARD / f"pose_{model}.json", report)
+    print_pose(report)
     return report
 
 
 def study_pose() -> dict:
     """The default model's accuracy by head pose: the limits chosen on RAF-DB's training faces
     (which it never learnt from) by the rule in HOLDS, then the test splits read."""
-    report = {}
-    sets = {"RAF-DB train (choosing)": ("rafdb", "Training"), **TESTS}
-    for title, (name, split) in sets.items():
-        data = loaded(name)
-        answers = model_answers(name, data)
-        keep = (data["splits"] == SPLITS.index(split)) & (data["labels"] >= 0)
-        correct = (answers == data["labels"])[keep]
-        meshed = (data["score"] >= MIN_MESH_SCORE)[keep]
-        report[title] = {
-            "accuracy": float(correct.mean()),
-            "bins": pose_bins(correct, data["pose"][keep], meshed),
-        }
+    report = pose_report({"RAF-DB train (choosing)": ("rafdb", "Training"), **TESTS}, POSE_MODEL)
     choosing = report["RAF-DB train (choosing)"]["bins"]
     limits = {}
     for axis in ("yaw", "pitch"):
@@ -267,15 +266,8 @@ def study_pose() -> dict:
             if choosing[name]["faces"] >= 30 and choosing[name]["accuracy"] < frontal - HOLDS / 100:
                 limits[axis] = float(start)
                 break
-    report["limits"] = limits
-    write_json(CARD / "pose.json", report)
-    for title, part in report.items():
-        if title == "limits":
-            continue
-        print(f"\n{title}: accuracy {part['accuracy']:.4f}")
-        for label, cell in part["bins"].items():
-            accuracy = "-" if cell["accuracy"] is None else f"{cell['accuracy']:.4f}"
-            print(f"  {label:16s} {cell['faces']:6d} faces  {accuracy}")
+    write_json(CARD / "pose.json", {**report, "limits": limits})
+    print_pose(report)
     print(f"limits (first bin {HOLDS} points under the frontal bin, RAF-DB train): {limits}")
     return report
 
