@@ -8,15 +8,8 @@
 set -eu
 FERPLUS=${1:-../shared/ferplus}
 FER2013=${2:-../shared/fer2013}
-MIEN=${MIEN:-.venv/bin/mien}
 
-train() {  # OUT, then mien train's options; skips a run whose final epoch is written
-    out=runs/$1; shift
-    if [ -f "$out/last.pt" ] && [ -f "$out/.finished" ]; then return; fi
-    resume=""; [ -f "$out/last.pt" ] && resume="--resume"
-    "$MIEN" train --data "$FERPLUS" --out "$out" $resume "$@"
-    touch "$out/.finished"
-}
+. "$(dirname "$0")/rebuild_runs.sh"  # train OUT [options]
 
 train ferplus_vgg_s --preset ferplus_vgg_s
 train ferplus_vgg_s_fer2013_labels --preset ferplus_vgg_s \

@@ -11,18 +11,11 @@ set -eu
 FERPLUS=${1:-../shared/ferplus}
 FER2013=${2:-../shared/fer2013}
 RAFDB=${3:-../shared/rafdb}
-MIEN=${MIEN:-.venv/bin/mien}
 PYTHON=${PYTHON:-.venv/bin/python}
 
 "$(dirname "$0")/rebuild_ferplus.sh" "$FERPLUS" "$FER2013"
 
-train() {  # OUT, then mien train's options; skips a run whose final epoch is written
-    out=runs/$1; shift
-    if [ -f "$out/last.pt" ] && [ -f "$out/.finished" ]; then return; fi
-    resume=""; [ -f "$out/last.pt" ] && resume="--resume"
-    "$MIEN" train --data "$FERPLUS" --out "$out" $resume "$@"
-    touch "$out/.finished"
-}
+. "$(dirname "$0")/rebuild_runs.sh"  # train OUT [options]
 
 joined="data.joint_with=[\"$RAFDB\"]"
 train wild_nohead --preset wild_nohead --set "$joined"
