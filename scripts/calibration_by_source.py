@@ -2,10 +2,14 @@
 held-out faces together does to each kind of face, never a test split.
 
     .venv/bin/python scripts/calibration_by_source.py CHECKPOINT ... [--scales 0.8,0.9,1,1.1,1.2]
+    .venv/bin/python scripts/calibration_by_source.py CHECKPOINT ... --folds 5
 
 Per checkpoint (calibrated or not; one view, fp32) and per held-out tenth (the run's data.holdout
 and seed; FER+'s faces scored by their majority): accuracy, the lowest class recall, and the
 expected calibration error with the checkpoint's logits divided by each scale (1: as it answers).
+With --folds: the two calibrations `mien calibrate` fits on both tenths together (one temperature,
+and a temperature that reads the logits) compared by cross-validation, each fold calibrated by a
+fit on the others: the calibration error on each tenth.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import argparse
 import os
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.models.forward import predict_logits, view_averaged_probabilities
-from mien.train.calibrate import labelled_faces
+from mien.train.calibrate import fit_calibration, fit_logit_temperature, labelled_faces
 from mien.train.evaluate import held_out_faces
 from mien.train.metrics import classification_report, probability_report
 
@@ -31,7 +38,8 @@ def by_source(path: Path, scales: list[float]) -> None:
     checkpoint = load_checkpoint(path)
     class_names = tuple(checkpoint["class_names"])
     model = model_from_checkpoint(checkpoint)
-    temperatures = [round(record["temperature"], 3) for record in checkpoint.get("calibration", [])]
+    temperatures = [round(record["temperature"], 3) if "temperature" in record else "by logits"
+                    for record in checkpoint.get("calibration", [])]  # fmt: skip
     print(f"{path} (calibrated by temperature {temperatures or 'none'})")
     for source, data in SOURCES.items():
         images, labels = labelled_faces(held_out_faces([path], data), data, class_names)
@@ -49,14 +57,50 @@ def by_source(path: Path, scales: list[float]) -> None:
               f"lowest recall {min(present):.2f}  calibration error  {table}")  # fmt: skip
 
 
+def cross_validated(path: Path, folds: int) -> None:
+    checkpoint = load_checkpoint(path)
+    class_names = tuple(checkpoint["class_names"])
+    model = model_from_checkpoint(checkpoint)
+    model.temperature = None  # a temperature by the logits is refitted here
+    logits, labels, source_of = [], [], []
+    for index, data in enumerate(SOURCES.values()):
+        images, source_labels = labelled_faces(held_out_faces([path], data), data, class_names)
+        logits.append(predict_logits(model, images, checkpoint["preprocess"], False))
+        labels.append(source_labels)
+        source_of.append(np.full(len(source_labels), index))
+    logits, labels, source_of = np.concatenate(logits), np.concatenate(labels), np.concatenate(source_of)
+    fold_of = np.random.default_rng(0).permutation(len(labels)) % folds
+    one, by_logits = np.zeros_like(logits), np.zeros_like(logits)
+    for fold in range(folds):
+        fit, held = fold_of != fold, fold_of == fold
+        one[held] = fit_calibration(logits[fit], labels[fit], class_bias=False).apply(logits[held])
+        temperature = fit_logit_temperature(logits[fit], labels[fit])
+        with torch.no_grad():
+            by_logits[held] = temperature(torch.as_tensor(logits[held])).numpy()
+    print(f"{path}: calibration error, {folds}-fold cross-validated (one temperature / by the logits)")
+    for index, source in enumerate(SOURCES):
+        mine = source_of == index
+        errors = [
+            probability_report(labels[mine], view_averaged_probabilities(calibrated[mine]))[
+                "expected_calibration_error"
+            ]
+            for calibrated in (one, by_logits)
+        ]
+        print(f"  {source:7s} {mine.sum():5d} faces  {errors[0]:.4f} / {errors[1]:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoints", nargs="+", type=Path)
     parser.add_argument("--scales", default="0.8,0.9,1,1.1,1.2", help="Temperatures, times the checkpoint's.")
+    parser.add_argument("--folds", type=int, help="Compare the two calibrations by cross-validation.")
     args = parser.parse_args()
     scales = [float(value) for value in args.scales.split(",")]
     for path in args.checkpoints:
-        by_source(path, scales)
+        if args.folds:
+            cross_validated(path, args.folds)
+        else:
+            by_source(path, scales)
 
 
 if __name__ == "__main__":

@@ -196,8 +196,11 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
 @click.option("--class-bias/--no-class-bias", default=True, show_default=True,
               help="Fit one bias per class beside the temperature (they can change labels; the "
                    "temperature alone never does).")  # fmt: skip
+@click.option("--by-logits", is_flag=True,
+              help="Fit a temperature that reads each face's logits instead (for faces of several "
+                   "kinds; it never changes a label).")  # fmt: skip
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The checkpoint to write.")
-def calibrate(checkpoint, data_paths, split, tta, class_bias, out) -> None:
+def calibrate(checkpoint, data_paths, split, tta, class_bias, by_logits, out) -> None:
     """Fit a temperature and one bias per class on a validation split and bake them into
     CHECKPOINT's last layer: probabilities that say how often the model is right, and less bias
     toward rare classes."""
@@ -205,11 +208,18 @@ def calibrate(checkpoint, data_paths, split, tta, class_bias, out) -> None:
     from mien.models.checkpoint import save_checkpoint
     from mien.train.calibrate import calibrate as fit_and_bake
 
-    calibrated = fit_and_bake(resolve_model(checkpoint), list(data_paths), split, tta, class_bias)
+    calibrated = fit_and_bake(
+        resolve_model(checkpoint), list(data_paths), split, tta, class_bias and not by_logits, by_logits
+    )
     save_checkpoint(out, calibrated)
     record = calibrated["calibration"][-1]
-    biases = ", ".join(f"{name} {bias:+.2f}" for name, bias in record["class_bias"].items())
-    click.echo(f"temperature {record['temperature']:.3f}; class biases {biases}")
+    if by_logits:
+        fitted = record["temperature_by_logits"]
+        weights = ", ".join(f"{name} {weight:+.3f}" for name, weight in fitted["weight"].items())
+        click.echo(f"temperature exp({fitted['bias']:+.3f} + w . logits); w: {weights}")
+    else:
+        biases = ", ".join(f"{name} {bias:+.2f}" for name, bias in record["class_bias"].items())
+        click.echo(f"temperature {record['temperature']:.3f}; class biases {biases}")
     click.echo(f"on {record['split']} ({record['faces']} faces{', TTA' if tta else ''}):")
     for label, figures in (("before", record["before"]), ("after", record["after"])):
         click.echo(

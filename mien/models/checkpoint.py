@@ -22,6 +22,7 @@ from torch import nn
 from mien.atomic import atomic_path
 from mien.errors import MienError
 from mien.models.registry import create_model
+from mien.models.temperature import LogitTemperature, holds_temperature
 
 FORMAT = "mien-checkpoint/1"
 ONNX_PREFIX = "model."  # the exported graph wraps the network (with its softmax) as `model`
@@ -53,7 +54,10 @@ def model_from_checkpoint(checkpoint: dict) -> nn.Module:
     """Rebuild the model a checkpoint describes, with its weights, in eval mode."""
     spec = checkpoint["model"]
     model = create_model(spec["name"], num_classes=len(checkpoint["class_names"]), **spec["args"])
-    model.load_state_dict(fp32_weights(checkpoint))
+    weights = fp32_weights(checkpoint)
+    if holds_temperature(weights):
+        model.temperature = LogitTemperature(len(checkpoint["class_names"]))
+    model.load_state_dict(weights)
     return model.eval()
 
 

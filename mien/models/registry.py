@@ -46,15 +46,18 @@ def list_models() -> list[str]:
 
 
 class FaceClassifier(nn.Module):
-    """A classifier made of a named feature extractor and a named head."""
+    """A classifier made of a named feature extractor and a named head, and after calibration by
+    the logits a ``temperature`` that divides them (mien.models.temperature)."""
 
     def __init__(self, features: nn.Module, head: nn.Module):
         super().__init__()
         self.features = features
         self.head = head
+        self.temperature: nn.Module | None = None
 
     def forward(self, x):
-        return self.head(self.features(x))
+        logits = self.head(self.features(x))
+        return logits if self.temperature is None else self.temperature(logits)
 
 
 def _import_builtin_models() -> None:

@@ -13,6 +13,7 @@ from mien.catalogue import resolve_model
 from mien.config import RunConfig, config_to_dict
 from mien.errors import MienError
 from mien.models.checkpoint import fp32_weights, load_checkpoint
+from mien.models.temperature import without_temperature
 
 if TYPE_CHECKING:
     from mien.train.state import TrainingState
@@ -73,13 +74,14 @@ def load_start_weights(
     free to differ where the weights still fit (dropout, a larger input size).
 
     When the run has other classes (FER+'s eight from FER2013's seven), the last layer's rows are
-    carried over by class name; a class the source does not know keeps its fresh initial weights."""
+    carried over by class name; a class the source does not know keeps its fresh initial weights.
+    A temperature that reads the logits stays behind: it calibrated the source, not this run."""
     checkpoint = load_checkpoint(resolve_model(source))
     wanted = {"name": config.model.name, "args": dict(config.model.args)}
     mismatch = f"train.init_from {source} holds {checkpoint['model']}, the run trains {wanted}"
     if checkpoint["model"]["name"] != wanted["name"]:
         raise MienError(mismatch)
-    weights, old_names = fp32_weights(checkpoint), list(checkpoint["class_names"])
+    weights, old_names = without_temperature(fp32_weights(checkpoint)), list(checkpoint["class_names"])
     if old_names != list(class_names):
         weights = by_class_name(weights, model.state_dict(), old_names, list(class_names))
     try:

@@ -1,11 +1,24 @@
 import numpy as np
+import onnx
 import pytest
 import torch
 
+from mien.data.synthetic import make_faces
 from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from mien.models.forward import view_averaged_probabilities
 from mien.models.registry import create_model
-from mien.train.calibrate import Calibration, bake_into_model, calibrate, fit_calibration
+from mien.models.temperature import LogitTemperature
+from mien.pipeline import Predictor
+from mien.train.calibrate import (
+    Calibration,
+    bake_into_model,
+    calibrate,
+    fit_calibration,
+    fit_logit_temperature,
+)
+from mien.train.export import export_onnx, round_weights_to_fp16
+from mien.train.metrics import probability_report
 
 
 def test_the_fit_recovers_the_temperature_and_biases_that_distorted_calibrated_logits():
@@ -76,3 +89,84 @@ def test_a_temperature_alone_keeps_every_label_and_several_sets_calibrate_togeth
 def test_calibrating_on_held_out_faces_needs_a_run_that_held_some_out(untrained_checkpoint, small_folder):
     with pytest.raises(MienError, match="held no Training faces out"):
         calibrate(untrained_checkpoint, small_folder, "holdout")
+
+
+def _two_kinds_of_face(rng, count=6000):
+    """Logits of faces of two kinds, one kind twice too sure and the other half as sure as it should
+    be (no one temperature fits both), told apart by their logits: each kind's are shifted by a
+    constant of its own, which leaves its probabilities as they were."""
+    calibrated_logits = rng.normal(0, 2, (count, 4))
+    probabilities = np.exp(calibrated_logits) / np.exp(calibrated_logits).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(4, p=p) for p in probabilities])
+    too_sure = rng.random(count) < 0.5
+    distorted = calibrated_logits * np.where(too_sure, 2.0, 0.5)[:, None] + np.where(too_sure, 8, -8)[:, None]
+    return distorted[:, None, :], labels, too_sure
+
+
+def test_a_temperature_that_reads_the_logits_fits_two_kinds_of_face_one_temperature_cannot():
+    logits, labels, too_sure = _two_kinds_of_face(np.random.default_rng(0))
+    one = fit_calibration(logits, labels, class_bias=False)
+    by_logits = fit_logit_temperature(logits, labels)
+    with torch.no_grad():
+        read = by_logits(torch.as_tensor(logits, dtype=torch.float32)).numpy()
+
+    def log_loss(view_logits):
+        return probability_report(labels, view_averaged_probabilities(view_logits))["log_loss"]
+
+    assert log_loss(read) < log_loss(one.apply(logits)) - 0.05
+    assert np.array_equal(read.argmax(axis=2), logits.argmax(axis=2))  # no label changes
+    # the fitted temperature is above 1 for the faces that were too sure and below for the others
+    with torch.no_grad():
+        temperature = by_logits.log_temperature(torch.as_tensor(logits[:, 0], dtype=torch.float32)).exp()
+    assert temperature[too_sure].median() > 1.2 and temperature[~too_sure].median() < 0.8
+
+
+def test_calibrating_by_the_logits_keeps_every_label_and_replaces_an_earlier_fit(
+    untrained_checkpoint, small_folder, tmp_path
+):
+    calibrated = calibrate(untrained_checkpoint, small_folder, "public", tta=False, by_logits=True)
+    (record,) = calibrated["calibration"]
+    assert set(record["temperature_by_logits"]["weight"]) == set(calibrated["class_names"])
+    assert record["after"]["accuracy"] == record["before"]["accuracy"]
+    assert record["after"]["log_loss"] < record["before"]["log_loss"]
+    save_checkpoint(tmp_path / "calibrated.pt", calibrated)
+    model = model_from_checkpoint(load_checkpoint(tmp_path / "calibrated.pt"))
+    original = model_from_checkpoint(load_checkpoint(untrained_checkpoint))
+    assert model.temperature is not None and original.temperature is None
+    faces = torch.rand(16, 1, 48, 48)
+    with torch.no_grad():
+        assert torch.equal(model(faces).argmax(dim=1), original(faces).argmax(dim=1))
+    # fitted again, it starts from the network's own logits, not from the first fit's
+    again = calibrate(tmp_path / "calibrated.pt", small_folder, "public", tta=False, by_logits=True)
+    assert [r["before"] for r in again["calibration"]] == [record["before"]] * 2
+
+
+def test_a_temperature_by_the_logits_travels_through_the_exports(untrained_checkpoint, tmp_path):
+    checkpoint = load_checkpoint(untrained_checkpoint)
+    model = model_from_checkpoint(checkpoint)
+    model.temperature = LogitTemperature(len(checkpoint["class_names"]))
+    with torch.no_grad():
+        model.temperature.weight.copy_(torch.linspace(-0.3, 0.3, len(checkpoint["class_names"])))
+        model.temperature.bias.fill_(-0.4)
+    save_checkpoint(
+        tmp_path / "tempered.pt", round_weights_to_fp16(checkpoint | {"state_dict": model.state_dict()})
+    )
+    faces = make_faces({"PublicTest": 32}, seed=5)[0]
+    # the fp32 file (weights stored in fp16) answers as PyTorch does and reads back with the module,
+    # and the int8 file carries it too
+    export_onnx(tmp_path / "tempered.pt", tmp_path / "tempered.onnx", fp16_weights=True)
+    export_onnx(tmp_path / "tempered.pt", tmp_path / "tempered.int8.onnx", calibration_faces=faces)
+    in_torch = Predictor.from_checkpoint(tmp_path / "tempered.pt", backend="torch", precision="fp32")
+    exported = Predictor.from_checkpoint(tmp_path / "tempered.onnx", backend="onnx").classify(faces)
+    np.testing.assert_allclose(exported, in_torch.classify(faces), atol=1e-5)
+    untempered = Predictor.from_checkpoint(untrained_checkpoint, backend="torch", precision="fp32")
+    assert np.abs(exported - untempered.classify(faces)).max() > 1e-3  # the module is in the graph
+    read_back = load_checkpoint(tmp_path / "tempered.onnx")["state_dict"]
+    assert torch.equal(read_back["temperature.weight"], model.temperature.weight.detach().half().float())
+    # in the int8 file the logits are 8-bit, the temperature and the softmax after them fp32
+    nodes = onnx.load(str(tmp_path / "tempered.int8.onnx")).graph.node
+    tempering = [node for node in nodes if "/temperature/" in node.name]
+    assert {node.op_type for node in tempering} == {"Mul", "ReduceSum", "Add", "Neg", "Exp"}
+    assert nodes[-1].op_type == "Softmax" and nodes[-1].input == tempering[-1].output
+    int8 = Predictor.from_checkpoint(tmp_path / "tempered.int8.onnx", backend="onnx").classify(faces)
+    assert np.abs(int8 - exported).max() < 0.01

@@ -5,7 +5,7 @@ import torch
 
 from mien.config import load_config
 from mien.errors import MienError
-from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
+from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.train import run_folder, runner
 from mien.train.evaluate import evaluate
 from mien.train.runner import fit
@@ -123,6 +123,15 @@ def test_init_from_starts_at_the_given_weights(train_csv, tmp_path):
     for key, weight in source["state_dict"].items():
         if weight.is_floating_point() and "running" not in key:
             torch.testing.assert_close(tuned["swa_state_dict"][key], weight)
+    # a source calibrated by its logits: the run starts from its network and leaves the temperature
+    temperature = {"temperature.weight": torch.ones(7), "temperature.bias": torch.ones(())}
+    tempered = source | {"state_dict": source["state_dict"] | temperature}
+    save_checkpoint(tmp_path / "tempered.pt", tempered)
+    config = load_config(None, [*FAST, *overrides, f"train.init_from={tmp_path / 'tempered.pt'}"])
+    fit(config, train_csv, tmp_path / "from_tempered")
+    from_tempered = load_checkpoint(tmp_path / "from_tempered" / "last.pt")["swa_state_dict"]
+    assert not any(key.startswith("temperature.") for key in from_tempered)
+    torch.testing.assert_close(from_tempered["head.5.weight"], source["state_dict"]["head.5.weight"])
 
     with pytest.raises(MienError, match="init_from"):
         wrong = load_config(
