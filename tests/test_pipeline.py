@@ -71,3 +71,20 @@ def test_compound_names_two_close_classes():
     clear = FacePrediction(face, {"happy": 0.70, "surprise": 0.20, "sad": 0.10})
     assert mixed.compound == ("happy", "surprise") and mixed.to_dict()["compound"] == ["happy", "surprise"]
     assert clear.compound is None and clear.to_dict()["compound"] is None
+
+
+def test_the_one_thread_twin_answers_the_same_and_is_built_once(untrained_checkpoint):
+    from skimage import data
+
+    from mien.vision.detect import create_detector
+
+    predictor = Predictor.default(backend="onnx")
+    twin = predictor.one_thread_each()
+    assert twin.detector.threads == 1 and twin.classifier.fast.threads == 1
+    image = data.astronaut()
+    assert twin.predict(image, landmarks=True) == predictor.predict(image, landmarks=True)
+    assert predictor.one_thread_each() is twin
+    predictor.detector = create_detector("yunet", max_side=320)  # a new detector: a new twin
+    rebuilt = predictor.one_thread_each()
+    assert rebuilt is not twin and rebuilt.detector.settings.max_side == 320
+    assert Predictor.from_checkpoint(untrained_checkpoint).one_thread_each() is None  # PyTorch's threads

@@ -182,3 +182,74 @@ def test_a_video_that_breaks_midway_keeps_the_frames_before(tmp_path):
     broken.write_bytes(whole[: len(whole) // 2])
     frames = list(read_frames(broken))
     assert 0 < len(frames) < 20
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Predictor:
+    return Predictor.default(backend="onnx")  # ONNX Runtime sessions: frames side by side on one thread each
+
+
+@pytest.mark.parametrize("detect_every", [1, 3])
+def test_frames_recognised_ahead_are_the_frames_recognised_one_at_a_time(shipped, tmp_path, detect_every):
+    source = moving_face_video(tmp_path / "in.mp4", frames=8)
+
+    def stream(workers):
+        frames = read_frames(source)
+        return list(recognise_stream(shipped, frames, detect_every=detect_every, workers=workers))
+
+    one_at_a_time = stream(0)
+    for workers in (1, 2, None):
+        ahead = stream(workers)
+        assert [r.frame.index for r in ahead] == list(range(8))
+        assert [r.faces for r in ahead] == [r.faces for r in one_at_a_time]  # boxes and scores bit for bit
+        assert all(len(r.faces) == 1 for r in ahead)
+
+
+def test_side_by_side_frames_run_on_the_predictors_one_thread_twin(shipped, monkeypatch):
+    calls = []
+    twin = shipped.one_thread_each()
+    monkeypatch.setattr(twin, "predict", lambda image, landmarks=False: calls.append(image) or [])
+    list(recognise_stream(shipped, as_frames(moving_face_frames(3)), workers=2))
+    assert len(calls) == 3
+
+
+def test_a_predictor_without_a_twin_runs_on_one_worker_as_it_is(counted):
+    frames = as_frames(moving_face_frames(4))
+    tracker = FaceTracker()
+    expected = [tracker.update(counted.predict(f.image), counted.class_names) for f in frames]
+    counted.detector.calls = 0
+    assert counted.one_thread_each() is None  # a wrapped detector has no threads of its own
+    assert [r.faces for r in recognise_stream(counted, frames, workers=2)] == expected
+    assert counted.detector.calls == 4
+
+
+def test_a_stream_from_a_broken_video_keeps_the_frames_before(tmp_path):
+    source = moving_face_video(tmp_path / "in.avi", frames=20)
+    whole = source.read_bytes()
+    broken = tmp_path / "broken.avi"
+    broken.write_bytes(whole[: len(whole) // 2])
+    rows = process_video(FakePredictor(), broken, out_csv=tmp_path / "faces.csv")
+    assert 0 < len(rows) < 20 and [r["frame"] for r in rows] == list(range(len(rows)))
+    assert len(read_csv(tmp_path / "faces.csv")[1]) == len(rows)
+
+
+def test_a_frame_over_the_size_limit_fails_after_the_frames_before_it(tmp_path):
+    source = moving_face_video(tmp_path / "in.mp4", frames=4)
+    predictor, seen = FakePredictor(), []
+
+    def frames():
+        yield from read_frames(source, max_pixels=640 * 480)
+        yield from read_frames(moving_face_video(tmp_path / "big.mp4", 1, (800, 600)), max_pixels=640 * 480)
+
+    with pytest.raises(MienError, match="over the limit"):
+        for result in recognise_stream(predictor, frames(), workers=2):
+            seen.append(result.frame.index)
+    assert seen == [0, 1, 2, 3]
+
+
+def test_landmarks_read_side_by_side_are_the_landmarks_read_one_frame_at_a_time(shipped):
+    frames = as_frames(moving_face_frames(3))
+    one_at_a_time = list(recognise_stream(shipped, frames, landmarks=True, workers=0))
+    ahead = list(recognise_stream(shipped, frames, landmarks=True, workers=2))
+    assert [r.faces for r in ahead] == [r.faces for r in one_at_a_time]  # pose and measures too
+    assert all(r.faces[0].prediction.geometry.pose is not None for r in ahead)

@@ -23,6 +23,14 @@ class Classifier(Protocol):
         ...
 
 
+def with_threads(classifier: Classifier, threads: int) -> Classifier | None:
+    """The same classifier with each session on `threads` threads, or None where it has no sessions
+    of its own (PyTorch's threads are the whole process's). Several such classifiers on one thread
+    each, side by side, keep more cores busy than one on all of them (video frames)."""
+    method = getattr(classifier, "with_threads", None)
+    return method(threads) if method is not None else None
+
+
 def onnxruntime_available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mien.backends.base import Classifier
+from mien.backends.base import Classifier, with_threads
 from mien.errors import MienError
 
 # Chosen on 8,000 Training faces held out from int8 calibration: at 0.10, 7.9% of them are re-run
@@ -23,6 +23,14 @@ class CascadeClassifier:
         self.class_names = exact.class_names
         self.preprocess = exact.preprocess
         self.precision = f"{fast.precision}+{exact.precision}"
+
+    def with_threads(self, threads: int) -> CascadeClassifier | None:
+        fast, exact = with_threads(self.fast, threads), with_threads(self.exact, threads)
+        if fast is None or exact is None:
+            return None
+        if fast is self.fast and exact is self.exact:
+            return self
+        return CascadeClassifier(fast, exact, self.margin)
 
     def probabilities(self, faces: np.ndarray) -> np.ndarray:
         faces = np.asarray(faces)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mien.backends.base import Classifier
+from mien.backends.base import Classifier, with_threads
 from mien.errors import MienError
 
 
@@ -24,6 +24,14 @@ class EnsembleClassifier:
         self.class_names = first.class_names
         self.preprocess = first.preprocess  # each member scales pixels its own way; the size is shared
         self.precision = "+".join(sorted({member.precision for member in members}))
+
+    def with_threads(self, threads: int) -> EnsembleClassifier | None:
+        members = [with_threads(member, threads) for member in self.members]
+        if any(member is None for member in members):
+            return None
+        if all(new is old for new, old in zip(members, self.members)):
+            return self
+        return EnsembleClassifier(members)
 
     def probabilities(self, faces: np.ndarray) -> np.ndarray:
         return np.mean([member.probabilities(faces) for member in self.members], axis=0)

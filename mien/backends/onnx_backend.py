@@ -23,6 +23,7 @@ class OnnxClassifier:
             self.session = cpu_session(path, threads)
         except Exception as err:  # ONNX Runtime raises its own types for a damaged or foreign file
             raise MienError(f"{path}: not a readable ONNX model ({type(err).__name__})") from None
+        self.path, self.threads = path, threads
         metadata = self.session.get_modelmeta().custom_metadata_map
         if "mien" not in metadata:
             raise MienError(f"{path}: not exported by mien (no class names or preprocessing inside)")
@@ -34,6 +35,10 @@ class OnnxClassifier:
         self._input = self.session.get_inputs()[0].name
         self._scale = np.float32(1.0 / (255.0 * self.preprocess["std"]))  # pixels -> (x / 255 - mean) / std
         self._offset = np.float32(self.preprocess["mean"] / self.preprocess["std"])
+
+    def with_threads(self, threads: int) -> OnnxClassifier:
+        """The same model on a session of `threads` threads (this one when it already is)."""
+        return self if threads == self.threads else OnnxClassifier(self.path, self.tta, threads)
 
     def probabilities(self, faces: np.ndarray) -> np.ndarray:
         faces = np.asarray(faces)

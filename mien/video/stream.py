@@ -7,6 +7,8 @@ sink, and the CLI chooses the sinks (annotated MP4, CSV, screen).
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,8 @@ from tqdm import tqdm
 
 from mien.errors import MienError
 from mien.pipeline import Predictor
+from mien.types import FacePrediction
+from mien.video.ahead import AHEAD_PIXELS, run_ahead
 from mien.video.sinks import CsvSink, Sink, VideoSink
 from mien.video.sources import Frame, read_frames, video_info
 from mien.video.tracking import FaceTracker, TrackedFace
@@ -33,6 +37,7 @@ def recognise_stream(
     tracker: FaceTracker | None = None,
     detect_every: int = 1,
     landmarks: bool = False,
+    workers: int | None = None,
 ) -> Iterator[FrameResult]:
     """Per frame: classify and track every face.
 
@@ -41,18 +46,53 @@ def recognise_stream(
     still read from every frame, while the detector, most of a frame's cost, runs on fewer. Faces
     move little in a frame or two; a new face appears, and a gone one leaves, up to N-1 frames late.
     With ``landmarks``, every face's mesh, head pose and measures are read on every frame.
+
+    Frames are recognised ahead on `workers` threads (see run_ahead) while the next are decoded and
+    the results tracked here in order: the same results as one frame at a time. None chooses one
+    per core, each running the predictor's sessions on one thread (Predictor.one_thread_each),
+    where they exist and the frames are small enough; 0 works in the calling thread.
     """
     if detect_every < 1:
         raise MienError(f"detect_every must be 1 or more (1: detect on every frame), not {detect_every}")
     tracker = tracker or FaceTracker()
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        return
+    runner, workers = _runner(predictor, first, workers)
+    if landmarks and workers > 1:
+        runner.analyser  # noqa: B018 - built here once, not by two workers at the same time
+
+    def detect(position: int, frame: Frame) -> list[FacePrediction] | None:
+        return runner.predict(frame.image, landmarks) if position % detect_every == 0 else None
+
     faces = []
-    for count, frame in enumerate(frames):
-        if count % detect_every == 0:
-            predictions = predictor.predict(frame.image, landmarks)
-        else:
-            predictions = predictor.predict_faces(frame.image, faces, landmarks)
+    for frame, predictions in run_ahead(itertools.chain([first], frames), detect, workers):
+        if predictions is None:  # between detections: the faces found last, on this frame
+            predictions = runner.predict_faces(frame.image, faces, landmarks)
         faces = [prediction.face for prediction in predictions]
         yield FrameResult(frame, tracker.update(predictions, predictor.class_names))
+
+
+MAX_WORKERS = 4  # threads for one stream: each frame in flight holds its own activations (~20 MB at 640x480)
+
+
+def _runner(predictor: Predictor, first: Frame, workers: int | None) -> tuple[Predictor, int]:
+    """What recognises the frames, and on how many threads: several on one session thread each,
+    else one thread with the predictor as it is (decoding overlaps it), else (0) the caller's."""
+    if workers is None:
+        room = AHEAD_PIXELS // max(1, first.image.shape[0] * first.image.shape[1])  # frames held at once
+        workers = max(0, min(_cores(), MAX_WORKERS, room - 1))
+    one_thread_each = getattr(predictor, "one_thread_each", None)  # a stand-in predictor may lack it
+    single = one_thread_each() if workers > 1 and one_thread_each is not None else None
+    return (single, workers) if single is not None else (predictor, min(workers, 1))
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def process_video(

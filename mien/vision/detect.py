@@ -9,7 +9,7 @@ downloads anything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 import cv2
@@ -64,9 +64,15 @@ class YuNetDetector:
 
     STRIDES = (8, 16, 32)  # its three output scales, in pixels of the input per anchor
 
-    def __init__(self, **settings):
+    def __init__(self, *, threads: int = 0, **settings):
         self.settings = YuNetSettings(**settings)
-        self._session = cpu_session(detector_file("yunet"))
+        self.threads = threads  # ONNX Runtime's threads for one image (0: one per core)
+        self._session = cpu_session(detector_file("yunet"), threads)
+
+    def with_threads(self, threads: int) -> YuNetDetector:
+        """The same detector and settings on a session of `threads` threads (this one when it already is):
+        the same faces, and on one thread each, several images at once keep more cores busy."""
+        return self if threads == self.threads else YuNetDetector(threads=threads, **asdict(self.settings))
 
     def detect(self, image: np.ndarray) -> list[Face]:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:

@@ -86,3 +86,11 @@ def test_a_face_without_landmarks_is_cropped_around_its_box():
     aligned = align_face(image, Face(Box(30, 20, 40, 40), 1.0), 48)
     assert aligned.crop[1:-1, 1:-1].min() == 255  # the square crop is the white box alone
     assert aligned.crop.mean() > 245
+
+
+def test_yunet_on_one_thread_keeps_its_settings_and_finds_the_same_faces(astronaut):
+    detector = create_detector("yunet", max_side=320, score_threshold=0.6)
+    single = detector.with_threads(1)
+    assert single.threads == 1 and single.settings == detector.settings
+    assert single.detect(astronaut) == detector.detect(astronaut)  # boxes, landmarks and scores exactly
+    assert single.with_threads(1) is single
