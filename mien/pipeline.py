@@ -22,8 +22,9 @@ from mien.backends.ensemble import EnsembleClassifier
 from mien.catalogue import DEFAULT_MODEL, ENSEMBLE, FER2013_MODEL, member_files, model_file, shipped_model
 from mien.errors import MienError
 from mien.types import Box, Explanation, Face, FacePrediction, ImageResult
+from mien.vision.ahead import run_ahead, workers_for
 from mien.vision.align import AlignedFace, align_face
-from mien.vision.batches import read_ahead
+from mien.vision.batches import ReadImage, image_pixels, read_ahead, read_each
 from mien.vision.detect import Detector, create_detector
 from mien.vision.io import DEFAULT_MAX_PIXELS, list_images, read_image
 from mien.vision.preprocess import to_face_crop
@@ -106,6 +107,17 @@ class Predictor:
             if self._one_thread is None or any(a is not b for a, b in zip(self._one_thread[0], parts)):
                 self._one_thread = (parts, self._build_one_thread())
             return self._one_thread[1]
+
+    def side_by_side(self, workers: int, landmarks: bool = False) -> tuple[Predictor, int]:
+        """What recognises several images at once on ``workers`` threads, and on how many: this
+        predictor's one-thread twin on all of them where it has one, else this predictor on one
+        thread (reading overlaps it), or on none (0: the caller's thread)."""
+        twin = self.one_thread_each() if workers > 1 else None
+        if twin is None:
+            return self, min(workers, 1)
+        if landmarks:
+            twin.analyser  # noqa: B018 - built here once, not by two workers at the same time
+        return twin, workers
 
     def _build_one_thread(self) -> Predictor | None:
         classifier = with_threads(self.classifier, 1)
@@ -273,16 +285,28 @@ class Predictor:
             explanations.append(Explanation(prediction, face, method, name, prediction.scores[name], heat))
         return explanations
 
-    def predict_files(self, inputs: Iterable[str | Path], landmarks: bool = False) -> Iterator[ImageResult]:
-        """One result per image file (folders searched recursively); a bad file gets an error."""
-        for path in list_images(inputs):
+    def predict_files(
+        self, inputs: Iterable[str | Path], landmarks: bool = False, workers: int | None = None
+    ) -> Iterator[ImageResult]:
+        """One result per image file (folders searched recursively), in input order; a bad file gets
+        an error and the others go on. The next files are read while earlier ones are recognised on
+        ``workers`` threads (see side_by_side; None: one per core, 0: one at a time here): the same
+        answers as one at a time, with at most AHEAD_PIXELS of photos in flight."""
+        runner, workers = self.side_by_side(workers_for(1) if workers is None else workers, landmarks)
+
+        def recognise(_: int, item: ReadImage) -> ImageResult:
+            if item.image is None:
+                return ImageResult(item.path, error=item.error)
             try:
-                image = read_image(path, self.max_pixels)
-                yield ImageResult(str(path), faces=self.predict(image, landmarks), image=image)
+                return ImageResult(item.path, faces=runner.predict(item.image, landmarks), image=item.image)
             except MienError as err:
-                yield ImageResult(str(path), error=str(err))
+                return ImageResult(item.path, error=str(err))
             except cv2.error as err:  # an image OpenCV cannot resize or pad for detection: this file only
-                yield ImageResult(str(path), error=f"{path}: face detection failed ({err.err})")
+                return ImageResult(item.path, error=f"{item.path}: face detection failed ({err.err})")
+
+        photos = read_each(list_images(inputs), self.max_pixels)
+        for _, result in run_ahead(photos, recognise, workers, pixels=image_pixels):
+            yield result
 
     def predict_aligned(
         self, image: np.ndarray | str | Path, landmarks: bool = False

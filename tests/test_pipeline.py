@@ -88,3 +88,26 @@ def test_the_one_thread_twin_answers_the_same_and_is_built_once(untrained_checkp
     rebuilt = predictor.one_thread_each()
     assert rebuilt is not twin and rebuilt.detector.settings.max_side == 320
     assert Predictor.from_checkpoint(untrained_checkpoint).one_thread_each() is None  # PyTorch's threads
+
+
+def test_photos_recognised_side_by_side_are_the_photos_recognised_one_at_a_time(tmp_path):
+    import cv2
+
+    from tests.media import moving_face_frames
+
+    for index, frame in enumerate(moving_face_frames(5)):
+        cv2.imwrite(str(tmp_path / f"{index}.jpg"), frame[..., ::-1])
+    (tmp_path / "2_broken.jpg").write_bytes(b"not a photo")
+    predictor = Predictor.default(backend="onnx")
+
+    def answers(workers):
+        return [(r.path, r.faces, r.error) for r in predictor.predict_files([tmp_path], workers=workers)]
+
+    one_at_a_time = answers(0)
+    assert [path.rsplit("/", 1)[-1] for path, _, _ in one_at_a_time] == [
+        "0.jpg", "1.jpg", "2.jpg", "2_broken.jpg", "3.jpg", "4.jpg"
+    ]  # fmt: skip
+    assert [len(faces) for _, faces, _ in one_at_a_time] == [1, 1, 1, 0, 1, 1]
+    assert one_at_a_time[3][2] is not None  # the broken file's error, in its place
+    for workers in (1, 2, None):
+        assert answers(workers) == one_at_a_time  # boxes and scores bit for bit, errors in place

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,10 @@ from tqdm import tqdm
 from mien.errors import MienError
 from mien.pipeline import Predictor
 from mien.types import FacePrediction
-from mien.video.ahead import AHEAD_PIXELS, run_ahead
 from mien.video.sinks import CsvSink, Sink, VideoSink
 from mien.video.sources import Frame, read_frames, video_info
 from mien.video.tracking import FaceTracker, TrackedFace
+from mien.vision.ahead import run_ahead, workers_for
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,10 @@ def recognise_stream(
     first = next(frames, None)
     if first is None:
         return
-    runner, workers = _runner(predictor, first, workers)
-    if landmarks and workers > 1:
-        runner.analyser  # noqa: B018 - built here once, not by two workers at the same time
+    if workers is None:
+        workers = workers_for(first.image.shape[0] * first.image.shape[1])
+    side_by_side = getattr(predictor, "side_by_side", None)  # a stand-in predictor may lack it
+    runner, workers = side_by_side(workers, landmarks) if side_by_side else (predictor, min(workers, 1))
 
     def detect(position: int, frame: Frame) -> list[FacePrediction] | None:
         return runner.predict(frame.image, landmarks) if position % detect_every == 0 else None
@@ -72,27 +72,6 @@ def recognise_stream(
             predictions = runner.predict_faces(frame.image, faces, landmarks)
         faces = [prediction.face for prediction in predictions]
         yield FrameResult(frame, tracker.update(predictions, predictor.class_names))
-
-
-MAX_WORKERS = 4  # threads for one stream: each frame in flight holds its own activations (~20 MB at 640x480)
-
-
-def _runner(predictor: Predictor, first: Frame, workers: int | None) -> tuple[Predictor, int]:
-    """What recognises the frames, and on how many threads: several on one session thread each,
-    else one thread with the predictor as it is (decoding overlaps it), else (0) the caller's."""
-    if workers is None:
-        room = AHEAD_PIXELS // max(1, first.image.shape[0] * first.image.shape[1])  # frames held at once
-        workers = max(0, min(_cores(), MAX_WORKERS, room - 1))
-    one_thread_each = getattr(predictor, "one_thread_each", None)  # a stand-in predictor may lack it
-    single = one_thread_each() if workers > 1 and one_thread_each is not None else None
-    return (single, workers) if single is not None else (predictor, min(workers, 1))
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def process_video(

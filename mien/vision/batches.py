@@ -1,4 +1,5 @@
-"""Image files read in batches, one batch ahead on a thread, so reading overlaps the model."""
+"""Image files read one by one, or in batches one batch ahead on a thread, so reading overlaps the
+model."""
 
 from __future__ import annotations
 
@@ -36,14 +37,22 @@ def read_ahead(paths: Iterable[str | Path], batch_size: int, max_pixels: int) ->
             yield pending.result()
 
 
-def _read_all(paths: list[Path], max_pixels: int) -> list[ReadImage]:
-    batch = []
+def read_each(paths: Iterable[str | Path], max_pixels: int) -> Iterator[ReadImage]:
+    """Each file read in turn; a file that cannot be read carries its error."""
     for path in paths:
         try:
-            batch.append(ReadImage(str(path), read_image(path, max_pixels)))
+            yield ReadImage(str(path), read_image(path, max_pixels))
         except MienError as err:
-            batch.append(ReadImage(str(path), None, str(err)))
-    return batch
+            yield ReadImage(str(path), None, str(err))
+
+
+def image_pixels(item: ReadImage) -> int:
+    """The pixels a read image holds (none for a file that could not be read)."""
+    return 0 if item.image is None else item.image.shape[0] * item.image.shape[1]
+
+
+def _read_all(paths: list[Path], max_pixels: int) -> list[ReadImage]:
+    return list(read_each(paths, max_pixels))
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

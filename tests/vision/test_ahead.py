@@ -1,4 +1,4 @@
-"""Frames worked on ahead on threads (mien.video.ahead): the same results in order, errors at their
+"""Frames worked on ahead on threads (mien.vision.ahead): the same results in order, errors at their
 frame's turn, a clean stop, and no more frames held than the pixel limit allows."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from mien.errors import MienError
 from mien.video import Frame, read_frames
-from mien.video import ahead as ahead_module
-from mien.video.ahead import run_ahead
+from mien.vision import ahead as ahead_module
+from mien.vision.ahead import run_ahead
 from tests.media import moving_face_video
 
 
