@@ -7,9 +7,9 @@ held-out faces together does to each kind of face, never a test split.
 Per checkpoint (calibrated or not; one view, fp32) and per held-out tenth (the run's data.holdout
 and seed; FER+'s faces scored by their majority): accuracy, the lowest class recall, and the
 expected calibration error with the checkpoint's logits divided by each scale (1: as it answers).
-With --folds: the two calibrations `mien calibrate` fits on both tenths together (one temperature,
-and a temperature that reads the logits) compared by cross-validation, each fold calibrated by a
-fit on the others: the calibration error on each tenth.
+With --folds: the three calibrations `mien calibrate` fits on both tenths together (one
+temperature, and a temperature that reads the logits or the hidden layer) compared by
+cross-validation, each fold calibrated by a fit on the others: the calibration error on each tenth.
 """
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from mien.models.checkpoint import load_checkpoint, model_from_checkpoint
 from mien.models.forward import predict_logits, view_averaged_probabilities
-from mien.train.calibrate import fit_calibration, fit_logit_temperature, labelled_faces
+from mien.train.calibrate import (
+    apply_temperature,
+    fit_calibration,
+    fit_temperature,
+    hidden_and_logits,
+    labelled_faces,
+)
 from mien.train.evaluate import held_out_faces
 from mien.train.metrics import classification_report, probability_report
 
@@ -61,39 +66,43 @@ def cross_validated(path: Path, folds: int) -> None:
     checkpoint = load_checkpoint(path)
     class_names = tuple(checkpoint["class_names"])
     model = model_from_checkpoint(checkpoint)
-    model.temperature = None  # a temperature by the logits is refitted here
-    logits, labels, source_of = [], [], []
+    model.temperature = None  # a temperature by the logits or the hidden layer is refitted here
+    hidden, logits, labels, source_of = [], [], [], []
     for index, data in enumerate(SOURCES.values()):
         images, source_labels = labelled_faces(held_out_faces([path], data), data, class_names)
-        logits.append(predict_logits(model, images, checkpoint["preprocess"], False))
+        source_hidden, source_logits = hidden_and_logits(model, images, checkpoint["preprocess"], False)
+        hidden.append(source_hidden)
+        logits.append(source_logits)
         labels.append(source_labels)
         source_of.append(np.full(len(source_labels), index))
-    logits, labels, source_of = np.concatenate(logits), np.concatenate(labels), np.concatenate(source_of)
+    hidden, logits = np.concatenate(hidden), np.concatenate(logits)
+    labels, source_of = np.concatenate(labels), np.concatenate(source_of)
     fold_of = np.random.default_rng(0).permutation(len(labels)) % folds
-    one, by_logits = np.zeros_like(logits), np.zeros_like(logits)
+    one, by_logits, by_hidden = np.zeros_like(logits), np.zeros_like(logits), np.zeros_like(logits)
     for fold in range(folds):
         fit, held = fold_of != fold, fold_of == fold
         one[held] = fit_calibration(logits[fit], labels[fit], class_bias=False).apply(logits[held])
-        temperature = fit_logit_temperature(logits[fit], labels[fit])
-        with torch.no_grad():
-            by_logits[held] = temperature(torch.as_tensor(logits[held])).numpy()
-    print(f"{path}: calibration error, {folds}-fold cross-validated (one temperature / by the logits)")
+        by_logits[held] = apply_temperature(fit_temperature(logits[fit], labels[fit]), logits[held])
+        temperature = fit_temperature(logits[fit], labels[fit], hidden[fit])
+        by_hidden[held] = apply_temperature(temperature, logits[held], hidden[held])
+    print(f"{path}: calibration error, {folds}-fold cross-validated "
+          "(one temperature / by the logits / by the hidden layer)")  # fmt: skip
     for index, source in enumerate(SOURCES):
         mine = source_of == index
         errors = [
             probability_report(labels[mine], view_averaged_probabilities(calibrated[mine]))[
                 "expected_calibration_error"
             ]
-            for calibrated in (one, by_logits)
+            for calibrated in (one, by_logits, by_hidden)
         ]
-        print(f"  {source:7s} {mine.sum():5d} faces  {errors[0]:.4f} / {errors[1]:.4f}")
+        print(f"  {source:7s} {mine.sum():5d} faces  " + " / ".join(f"{error:.4f}" for error in errors))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoints", nargs="+", type=Path)
     parser.add_argument("--scales", default="0.8,0.9,1,1.1,1.2", help="Temperatures, times the checkpoint's.")
-    parser.add_argument("--folds", type=int, help="Compare the two calibrations by cross-validation.")
+    parser.add_argument("--folds", type=int, help="Compare the three calibrations by cross-validation.")
     args = parser.parse_args()
     scales = [float(value) for value in args.scales.split(",")]
     for path in args.checkpoints:

@@ -196,11 +196,14 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
 @click.option("--class-bias/--no-class-bias", default=True, show_default=True,
               help="Fit one bias per class beside the temperature (they can change labels; the "
                    "temperature alone never does).")  # fmt: skip
-@click.option("--by-logits", is_flag=True,
+@click.option("--by-logits", "by", flag_value="logits",
               help="Fit a temperature that reads each face's logits instead (for faces of several "
                    "kinds; it never changes a label).")  # fmt: skip
+@click.option("--by-hidden", "by", flag_value="hidden",
+              help="Fit a temperature that reads each face's hidden layer (what the last layer "
+                   "reads) instead: it tells kinds of face apart better; never changes a label.")  # fmt: skip
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The checkpoint to write.")
-def calibrate(checkpoint, data_paths, split, tta, class_bias, by_logits, out) -> None:
+def calibrate(checkpoint, data_paths, split, tta, class_bias, by, out) -> None:
     """Fit a temperature and one bias per class on a validation split and bake them into
     CHECKPOINT's last layer: probabilities that say how often the model is right, and less bias
     toward rare classes."""
@@ -209,14 +212,17 @@ def calibrate(checkpoint, data_paths, split, tta, class_bias, by_logits, out) ->
     from mien.train.calibrate import calibrate as fit_and_bake
 
     calibrated = fit_and_bake(
-        resolve_model(checkpoint), list(data_paths), split, tta, class_bias and not by_logits, by_logits
+        resolve_model(checkpoint), list(data_paths), split, tta, class_bias and not by, by
     )
     save_checkpoint(out, calibrated)
     record = calibrated["calibration"][-1]
-    if by_logits:
+    if by == "logits":
         fitted = record["temperature_by_logits"]
         weights = ", ".join(f"{name} {weight:+.3f}" for name, weight in fitted["weight"].items())
         click.echo(f"temperature exp({fitted['bias']:+.3f} + w . logits); w: {weights}")
+    elif by == "hidden":
+        fitted = record["temperature_by_hidden"]
+        click.echo(f"temperature exp({fitted['bias']:+.3f} + w . hidden), {len(fitted['weight'])} weights")
     else:
         biases = ", ".join(f"{name} {bias:+.2f}" for name, bias in record["class_bias"].items())
         click.echo(f"temperature {record['temperature']:.3f}; class biases {biases}")

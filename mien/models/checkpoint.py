@@ -22,7 +22,7 @@ from torch import nn
 from mien.atomic import atomic_path
 from mien.errors import MienError
 from mien.models.registry import create_model
-from mien.models.temperature import LogitTemperature, holds_temperature
+from mien.models.temperature import temperature_for
 
 FORMAT = "mien-checkpoint/1"
 ONNX_PREFIX = "model."  # the exported graph wraps the network (with its softmax) as `model`
@@ -55,8 +55,7 @@ def model_from_checkpoint(checkpoint: dict) -> nn.Module:
     spec = checkpoint["model"]
     model = create_model(spec["name"], num_classes=len(checkpoint["class_names"]), **spec["args"])
     weights = fp32_weights(checkpoint)
-    if holds_temperature(weights):
-        model.temperature = LogitTemperature(len(checkpoint["class_names"]))
+    model.temperature = temperature_for(weights, len(checkpoint["class_names"]))
     model.load_state_dict(weights)
     return model.eval()
 

@@ -46,8 +46,9 @@ def list_models() -> list[str]:
 
 
 class FaceClassifier(nn.Module):
-    """A classifier made of a named feature extractor and a named head, and after calibration by
-    the logits a ``temperature`` that divides them (mien.models.temperature)."""
+    """A classifier made of a named feature extractor and a named head (ending in a linear layer),
+    and after calibration by the logits or the hidden layer a ``temperature`` that divides the
+    logits (mien.models.temperature)."""
 
     def __init__(self, features: nn.Module, head: nn.Module):
         super().__init__()
@@ -56,8 +57,13 @@ class FaceClassifier(nn.Module):
         self.temperature: nn.Module | None = None
 
     def forward(self, x):
-        logits = self.head(self.features(x))
-        return logits if self.temperature is None else self.temperature(logits)
+        features = self.features(x)
+        if self.temperature is None:
+            return self.head(features)
+        if self.temperature.reads == "logits":
+            return self.temperature(self.head(features))
+        hidden = self.head[:-1](features)
+        return self.temperature(self.head[-1](hidden), hidden)
 
 
 def _import_builtin_models() -> None:

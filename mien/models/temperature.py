@@ -1,14 +1,16 @@
-"""A temperature that reads the logits: a calibration that travels inside the network.
+"""A temperature that reads each face: a calibration that travels inside the network.
 
 One temperature cannot serve faces of different kinds when the network is over-confident on one
-kind and under-confident on another. This one is a function of the face's own logits,
-T(z) = exp(b + w . z), fitted after training (``mien calibrate --by-logits``). Dividing all of a
-face's logits by one positive number never changes which class is largest, so it moves the
-probabilities and never a label.
+kind and under-confident on another. These are a function of the face, T = exp(b + w . x), fitted
+after training (``mien calibrate --by-logits`` or ``--by-hidden``), where x is either the face's
+logits or its hidden layer (what the last linear layer reads: the network's own description of the
+face, which tells kinds of face apart better than the logits do). Dividing all of a face's logits
+by one positive number never changes which class is largest, so either moves the probabilities and
+never a label.
 
-A network carries it as ``temperature`` beside ``features`` and ``head`` (weights
+A network carries one as ``temperature`` beside ``features`` and ``head`` (weights
 ``temperature.weight`` and ``temperature.bias``); a checkpoint whose weights hold them is rebuilt
-with it.
+with it, the kind told by the size of its weight (one per class: the logits).
 """
 
 from __future__ import annotations
@@ -20,21 +22,38 @@ PREFIX = "temperature."  # the weights of the module in a network's state dict
 
 
 class LogitTemperature(nn.Module):
-    def __init__(self, num_classes: int):
+    """T(z) = exp(b + w . z) over the logits z."""
+
+    reads = "logits"
+
+    def __init__(self, size: int):
         super().__init__()
-        self.weight = nn.Parameter(torch.zeros(num_classes))
+        self.weight = nn.Parameter(torch.zeros(size))
         self.bias = nn.Parameter(torch.zeros(()))  # zeros: the temperature 1, logits unchanged
 
-    def log_temperature(self, logits: torch.Tensor) -> torch.Tensor:
-        """(..., K) logits -> (..., 1) log temperatures."""
-        return (logits * self.weight).sum(dim=-1, keepdim=True) + self.bias
+    def log_temperature(self, inputs: torch.Tensor) -> torch.Tensor:
+        """(..., size) inputs -> (..., 1) log temperatures."""
+        return (inputs * self.weight).sum(dim=-1, keepdim=True) + self.bias
 
     def forward(self, logits: torch.Tensor) -> torch.Tensor:
         return logits * torch.exp(-self.log_temperature(logits))
 
 
-def holds_temperature(weights: dict) -> bool:
-    return any(name.startswith(PREFIX) for name in weights)
+class HiddenTemperature(LogitTemperature):
+    """T(h) = exp(b + w . h) over the hidden layer h that the logits are computed from."""
+
+    reads = "hidden"
+
+    def forward(self, logits: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        return logits * torch.exp(-self.log_temperature(hidden))
+
+
+def temperature_for(weights: dict, num_classes: int) -> LogitTemperature | None:
+    """The (unfitted) module a network's weights hold, or None."""
+    if PREFIX + "weight" not in weights:
+        return None
+    size = weights[PREFIX + "weight"].numel()
+    return LogitTemperature(size) if size == num_classes else HiddenTemperature(size)
 
 
 def without_temperature(weights: dict) -> dict:
