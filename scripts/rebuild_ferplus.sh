@@ -24,5 +24,5 @@ train ferplus_student_flip24 --preset ferplus_student_flip24
 "$MIEN" calibrate runs/ferplus_student_flip24/last.pt --data "$FERPLUS" --data "$RAFDB" --split holdout --no-tta \
     --no-class-bias --out runs/ferplus_student_flip24/calibrated.pt
 "$MIEN" calibrate runs/ferplus_student_flip24/calibrated.pt --data "$FERPLUS" --data "$RAFDB" --split holdout --no-tta \
-    --by-logits --out runs/ferplus_student_flip24/by_logits.pt
-"$PYTHON" scripts/ship_weights.py runs/ferplus_student_flip24/by_logits.pt ferplus --int8 --data "$FERPLUS" --fp16-weights
+    --by-hidden --out runs/ferplus_student_flip24/by_hidden.pt
+"$PYTHON" scripts/ship_weights.py runs/ferplus_student_flip24/by_hidden.pt ferplus --int8 --data "$FERPLUS" --fp16-weights
