@@ -124,6 +124,7 @@ def hidden_and_logits(
 
 
 def apply_temperature(temperature: LogitTemperature, view_logits: np.ndarray, view_hidden=None) -> np.ndarray:
+    """(N, V, K) logits divided by a fitted temperature (one by the hidden layer reads ``view_hidden``)."""
     with torch.no_grad():
         logits = torch.as_tensor(view_logits, dtype=torch.float32)
         if temperature.reads == "logits":
