@@ -155,6 +155,8 @@ def calibrate(
     the model's classes by name, so an eight-class model calibrates on seven-class sets too.
     ``by`` "logits" or "hidden": a temperature that reads each face's logits or hidden layer instead
     (no class bias; it replaces one the model already carries)."""
+    if by not in (None, "logits", "hidden"):
+        raise MienError(f"a temperature reads the logits or the hidden layer, not {by!r}")
     checkpoint = load_checkpoint(checkpoint_path)
     class_names = tuple(checkpoint["class_names"])
     paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
@@ -168,8 +170,6 @@ def calibrate(
     images, labels = zip(*(labelled_faces(faces, Path(p), class_names) for faces, p in zip(sets, paths)))
     images, labels = np.concatenate(images), np.concatenate(labels)
     model = model_from_checkpoint(checkpoint)
-    if by not in (None, "logits", "hidden"):
-        raise MienError(f"a temperature reads the logits or the hidden layer, not {by!r}")
     if by:
         model.temperature = None  # refitted on the network's own logits
     if by == "hidden":

@@ -93,6 +93,10 @@ def test_calibrating_on_held_out_faces_needs_a_run_that_held_some_out(untrained_
         calibrate(untrained_checkpoint, small_folder, "holdout")
 
 
+def _log_loss(labels, view_logits):
+    return probability_report(labels, view_averaged_probabilities(view_logits))["log_loss"]
+
+
 def _two_kinds_of_face(rng, count=6000):
     """Logits of faces of two kinds, one kind twice too sure and the other half as sure as it should
     be (no one temperature fits both), told apart by their logits: each kind's are shifted by a
@@ -111,10 +115,7 @@ def test_a_temperature_that_reads_the_logits_fits_two_kinds_of_face_one_temperat
     by_logits = fit_temperature(logits, labels)
     read = apply_temperature(by_logits, logits)
 
-    def log_loss(view_logits):
-        return probability_report(labels, view_averaged_probabilities(view_logits))["log_loss"]
-
-    assert log_loss(read) < log_loss(one.apply(logits)) - 0.05
+    assert _log_loss(labels, read) < _log_loss(labels, one.apply(logits)) - 0.05
     assert np.array_equal(read.argmax(axis=2), logits.argmax(axis=2))  # no label changes
     # the fitted temperature is above 1 for the faces that were too sure and below for the others
     with torch.no_grad():
@@ -186,14 +187,11 @@ def test_a_temperature_that_reads_the_hidden_layer_tells_apart_kinds_of_face_the
     hidden = rng.normal(0, 1, (count, 1, 32))
     hidden[:, 0, 5] += np.where(too_sure, 1.5, -1.5)
 
-    def log_loss(view_logits):
-        return probability_report(labels, view_averaged_probabilities(view_logits))["log_loss"]
-
     by_logits = apply_temperature(fit_temperature(logits, labels), logits)
     by_hidden_temperature = fit_temperature(logits, labels, hidden)
     by_hidden = apply_temperature(by_hidden_temperature, logits, hidden)
     assert isinstance(by_hidden_temperature, HiddenTemperature)
-    assert log_loss(by_hidden) < log_loss(by_logits) - 0.05
+    assert _log_loss(labels, by_hidden) < _log_loss(labels, by_logits) - 0.05
     assert np.array_equal(by_hidden.argmax(axis=2), logits.argmax(axis=2))  # no label changes
     # the weight on the number that marks the kind dwarfs the others
     weight = by_hidden_temperature.weight.detach().abs()
