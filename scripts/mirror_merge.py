@@ -12,7 +12,8 @@ statistics measured again on 8,192 of the run's training faces. A temperature mo
 carries one, is dropped (the merged network is a new model: calibrate it again).
 
 Only for the `vgg_s` family: `features` as conv, batch norm, ReLU (and pooling) blocks, `head` as
-flatten, linear, batch norm, ReLU, dropout, linear.
+flatten, linear, batch norm, ReLU, dropout, linear; not with a stride-2 stem (`fast`), whose
+sampling grid on an even-sized face is not mirror symmetric.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import argparse
 from pathlib import Path
 
 import torch
+from interpolate_weights import training_sample, with_measured_batch_norm
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
-from interpolate_weights import training_sample, with_measured_batch_norm
 from mien.catalogue import resolve_model
+from mien.data.loaders import to_model_input
+from mien.errors import MienError
 from mien.models.checkpoint import fp32_weights, load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.models.temperature import without_temperature
 from mien.train.checkpoint import inference_checkpoint
@@ -46,6 +49,8 @@ def layer_names(model: nn.Module) -> tuple[list[int], int, int, int]:
 def mirrored(weights: dict, model: nn.Module) -> dict:
     """The weights of the network that answers each face as ``weights`` answer its mirror image."""
     convs, hidden, _, _ = layer_names(model)
+    if any(model.features[index].stride != (1, 1) for index in convs):
+        raise MienError("a strided convolution (a stride-2 stem) has no mirror twin on an even-sized face")
     twin = {key: value.clone() for key, value in weights.items()}
     for index in convs:
         twin[f"features.{index}.weight"] = weights[f"features.{index}.weight"].flip(-1)
@@ -107,7 +112,8 @@ def permuted(twin: dict, model: nn.Module, pairs: dict[str, torch.Tensor]) -> di
     linear = out[f"head.{hidden}.weight"]
     linear = linear.view(linear.shape[0], channels, -1)[:, previous].reshape(linear.shape)
     order = pairs["hidden"]
-    out[f"head.{hidden}.weight"], out[f"head.{hidden}.bias"] = linear[order], out[f"head.{hidden}.bias"][order]
+    out[f"head.{hidden}.weight"] = linear[order]
+    out[f"head.{hidden}.bias"] = out[f"head.{hidden}.bias"][order]
     for key in BATCH_NORM_KEYS:
         out[f"head.{norm}.{key}"] = out[f"head.{norm}.{key}"][order]
     out[f"head.{last}.weight"] = out[f"head.{last}.weight"][:, order]
@@ -122,8 +128,7 @@ def mirror_merged(checkpoint: dict, faces: torch.Tensor, alpha: float) -> dict:
     model = model_from_checkpoint(merged).eval()
     twin_checkpoint = dict(merged, state_dict=mirrored(weights, model))
     twin = model_from_checkpoint(twin_checkpoint).eval()
-    preprocess = checkpoint["preprocess"]
-    inputs = ((faces[:MATCHING_FACES].float() / 255.0 - preprocess["mean"]) / preprocess["std"])[:, None]
+    inputs = to_model_input(faces[:MATCHING_FACES].numpy(), checkpoint["preprocess"])  # (N, 1, H, W)
     mine, twins = activations(model, inputs), activations(twin, inputs)
     pairs = {name: pairing(mine[name], twins[name]) for name in mine}
     twin_weights = permuted(twin_checkpoint["state_dict"], model, pairs)
