@@ -15,7 +15,7 @@ from mien.errors import MienError
 from mien.models.registry import create_model
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-sys.path.insert(0, str(SCRIPTS))  # the script imports its sibling interpolate_weights
+sys.path.append(str(SCRIPTS))  # the script imports its sibling interpolate_weights
 _spec = importlib.util.spec_from_file_location("mirror_merge", SCRIPTS / "mirror_merge.py")
 mirror_merge = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mirror_merge)
