@@ -22,7 +22,7 @@ import argparse
 from pathlib import Path
 
 import torch
-from interpolate_weights import training_sample, with_measured_batch_norm
+from interpolate_weights import interpolated, training_sample, with_measured_batch_norm
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
@@ -131,12 +131,8 @@ def mirror_merged(checkpoint: dict, faces: torch.Tensor, alpha: float) -> dict:
     inputs = to_model_input(faces[:MATCHING_FACES].numpy(), checkpoint["preprocess"])  # (N, 1, H, W)
     mine, twins = activations(model, inputs), activations(twin, inputs)
     pairs = {name: pairing(mine[name], twins[name]) for name in mine}
-    twin_weights = permuted(twin_checkpoint["state_dict"], model, pairs)
-    merged["state_dict"] = {
-        key: (1 - alpha) * value + alpha * twin_weights[key] if value.is_floating_point() else value
-        for key, value in weights.items()
-    }
-    return with_measured_batch_norm(merged, faces)
+    paired_twin = dict(merged, state_dict=permuted(twin_checkpoint["state_dict"], model, pairs))
+    return with_measured_batch_norm(interpolated(merged, paired_twin, alpha), faces)
 
 
 def main() -> None:
