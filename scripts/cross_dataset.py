@@ -7,7 +7,8 @@
 
 A shipped model runs as `mien predict --model NAME` runs it (int8 with fp32 re-answering near-ties
 where it ships both; --tta: fp32 with test-time augmentation, as `mien predict --tta`); where it
-runs a cascade, the share of RAF-DB test labels equal to its fp32 file's is recorded too. Models
+runs a cascade, the share of RAF-DB test labels equal to its fp32 file's is recorded too. Each
+figure comes with its 95% interval (the faces resampled, mien.train.intervals). Models
 answer in their own classes, matched to each data set's by name (mien.train.evaluate): a
 seven-class model is scored on FER+'s eight with contempt never answered; an eight-class model on
 the seven-class sets has its contempt probability dropped and the rest rescaled (KDEF also gives
@@ -76,7 +77,21 @@ def measure(classifier, data_name: str, crops) -> dict:
         "faces": report["count"],
         "recall": {cls: round(v["recall"], 4) for cls, v in report["per_class"].items()},
         "precision": classifier.precision,
+        "intervals": rounded(report["intervals"]),
         **extra,
+    }
+
+
+def rounded(intervals: dict) -> dict:
+    """The 95% intervals (mien.train.intervals) to four places, as the recalls are."""
+
+    def four(bounds):
+        return None if bounds is None else [round(bound, 4) for bound in bounds]
+
+    return {
+        key: {name: four(b) for name, b in value.items()} if key == "recall" else four(value)
+        for key, value in intervals.items()
+        if key not in ("level", "draws")
     }
 
 

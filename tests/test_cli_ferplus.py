@@ -4,6 +4,7 @@ import json
 import shutil
 
 import numpy as np
+import pytest
 import torch
 from click.testing import CliRunner
 
@@ -82,6 +83,7 @@ def test_evaluate_an_eight_class_model_on_ferplus(ferplus_folder, tmp_path):
     assert (out / "public_confusion.png").read_bytes()[:4] == b"\x89PNG"
     result = run("evaluate", checkpoint, "--data", ferplus_folder, "--split", "private", "--out", out)
     assert result.exit_code == 0 and result.output.startswith("FER2013Test (2 faces")
+    assert "95% intervals" in result.output and "accuracy" in result.output.splitlines()[0]
 
 
 def test_evaluate_the_seven_class_model_on_ferplus(ferplus_folder, tmp_path, untrained_checkpoint):
@@ -94,6 +96,28 @@ def test_evaluate_the_seven_class_model_on_ferplus(ferplus_folder, tmp_path, unt
     assert report["model_lacks"] == ["contempt"]
     assert report["accuracy"] == accuracy_by_hand(untrained_checkpoint, ferplus_folder)
     assert report["per_class"]["contempt"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+
+
+def test_evaluate_against_another_model_pairs_them_on_the_same_faces(
+    ferplus_folder, tmp_path, untrained_checkpoint
+):
+    eight = untrained_eight_classes(tmp_path / "eight.pt")
+    args = ["--data", ferplus_folder, "--precision", "fp32", "--out", tmp_path / "eval"]
+    result = run("evaluate", eight, *args, "--against", untrained_checkpoint)
+    assert result.exit_code == 0, result.output
+    assert f"against {untrained_checkpoint} (accuracy" in result.output
+    report = json.loads(run("evaluate", eight, *args, "--against", untrained_checkpoint, "--json").stdout)
+    against = report["against"]
+    mine = accuracy_by_hand(eight, ferplus_folder)
+    theirs = accuracy_by_hand(untrained_checkpoint, ferplus_folder)
+    assert against["accuracy"] == theirs
+    assert against["difference"] == pytest.approx(mine - theirs)
+    scored = report["count"]
+    assert (against["only_this_right"] - against["only_baseline_right"]) == round((mine - theirs) * scored)
+    low, high = against["interval"]
+    assert low <= against["difference"] <= high
+    same = json.loads(run("evaluate", eight, *args, "--against", eight, "--json").stdout)["against"]
+    assert same["difference"] == 0 and same["interval"] == [0.0, 0.0]
 
 
 def test_evaluate_private_without_fer2013test_is_a_one_line_error(

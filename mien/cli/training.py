@@ -137,10 +137,14 @@ def train(data_path, model_name, preset, epochs, out_dir, overrides, resume, npr
     show_default=True,
     help="auto: bf16 where the CPU has it in hardware, else fp32.",
 )
-def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, precision) -> None:
+@click.option("--against", "baseline", multiple=True, type=click.Path(path_type=Path),
+              help="A model (file or shipped name; repeat it for an ensemble) to compare with on the "
+                   "same faces: the difference in accuracy with its paired 95% interval.")  # fmt: skip
+def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, precision, baseline) -> None:
     """Accuracy, macro-F1, per-class precision/recall, confusion matrix and calibration of CHECKPOINTS
     (default: the shipped model); several checkpoints are evaluated as an ensemble. On FER+, the faces
-    with a majority label are scored, and the cross-entropy against the raters' votes is reported."""
+    with a majority label are scored, and the cross-entropy against the raters' votes is reported.
+    Each figure comes with its 95% interval: where it could land on other faces drawn like these."""
     from mien.catalogue import member_files, model_file, resolve_model
     from mien.outputs import write_json
     from mien.render.plots import save_confusion_matrix, save_reliability_diagram
@@ -150,7 +154,8 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
         raise MienError("--ensemble evaluates the shipped models; to evaluate your own, list them instead")
     shipped = member_files() if ensemble else [model_file()]
     chosen = [resolve_model(checkpoint) for checkpoint in checkpoints]
-    report = run_evaluation(chosen or shipped, data_path, split, tta, precision)
+    against = [resolve_model(model) for model in baseline]
+    report = run_evaluation(chosen or shipped, data_path, split, tta, precision, against)
     stem = f"{split}{'_ensemble' if ensemble else ''}{'_tta' if tta else ''}"
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / f"{stem}.json", report)
@@ -163,26 +168,50 @@ def evaluate(checkpoints, data_path, split, tta, ensemble, out_dir, as_json, pre
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
+    intervals = report["intervals"]
     click.echo(
         f"{report['split']} ({report['count']} faces, {report['precision']}{', TTA' if tta else ''}): "
-        f"accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}, log loss "
-        f"{report['log_loss']:.4f}, calibration error {report['expected_calibration_error']:.4f}"
+        f"accuracy {report['accuracy']:.4f} {_interval(intervals['accuracy'])}, macro-F1 "
+        f"{report['macro_f1']:.4f} {_interval(intervals['macro_f1'])}, log loss {report['log_loss']:.4f}, "
+        f"calibration error {report['expected_calibration_error']:.4f} "
+        f"{_interval(intervals['expected_calibration_error'])}"
     )
+    click.echo("[95% intervals, the faces resampled; --against MODEL compares two models on the same faces]")
     if report.get("vote_cross_entropy") is not None:
         click.echo(
             f"FER+: {report['without_majority']} faces without a majority label left out; cross-entropy "
             f"against the raters' vote shares {report['vote_cross_entropy']:.4f} "
             f"({report['vote_faces']} faces)"
         )
+    if "against" in report:
+        _echo_difference(report["against"], baseline)
     if report["model_lacks"]:
         lacking = ", ".join(report["model_lacks"])
         click.echo(f"the model has no class {lacking}: it scores 0 there, so those faces count as wrong")
-    click.echo(f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
+    click.echo(f"{'class':<10}{'precision':>10}{'recall':>8}{'95%':>14}{'f1':>8}{'support':>9}")
     for name, row in report["per_class"].items():
+        recall_interval = intervals["recall"][name]
+        within = f"{recall_interval[0]:.3f}-{recall_interval[1]:.3f}" if recall_interval else "-"
         click.echo(
-            f"{name:<10}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9}"
+            f"{name:<10}{row['precision']:>10.3f}{row['recall']:>8.3f}{within:>14}{row['f1']:>8.3f}"
+            f"{row['support']:>9}"
         )
     click.echo(f"wrote {out_dir / (stem + '.json')}, {stem}_confusion.png and {stem}_reliability.png")
+
+
+def _interval(bounds: list[float]) -> str:
+    return f"[{bounds[0]:.4f}, {bounds[1]:.4f}]"
+
+
+def _echo_difference(against: dict, baseline: tuple[Path, ...]) -> None:
+    names = " + ".join(str(model) for model in baseline)
+    low, high = against["interval"]
+    verdict = "the faces cannot tell it from chance" if low <= 0 <= high else "more than chance"
+    click.echo(
+        f"against {names} (accuracy {against['accuracy']:.4f}): {against['difference']:+.4f}, paired "
+        f"95% interval [{low:+.4f}, {high:+.4f}]: {verdict}; only this model right on "
+        f"{against['only_this_right']} faces, only {names} on {against['only_baseline_right']}"
+    )
 
 
 @cli.command()

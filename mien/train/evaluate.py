@@ -18,6 +18,7 @@ from mien.backends.ensemble import EnsembleClassifier
 from mien.data.run_data import EvaluationSet, evaluation_set, held_out_set
 from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint
+from mien.train.intervals import calibration_interval, difference_interval, label_intervals
 from mien.train.metrics import classification_report, probability_report, vote_cross_entropy
 
 HOLDOUT = "holdout"  # the Training faces a run held out to choose on (data.holdout)
@@ -33,18 +34,27 @@ def ensemble_probabilities(
 
 
 def evaluate(
-    checkpoint_paths: list[Path], data_path: Path, split: str, tta: bool = False, precision: str = "auto"
+    checkpoint_paths: list[Path],
+    data_path: Path,
+    split: str,
+    tta: bool = False,
+    precision: str = "auto",
+    against: list[Path] = (),
 ) -> dict:
     """Accuracy, macro-F1, per-class precision/recall, confusion matrix, log loss and calibration
     error on one split; on FER+, over the faces with a majority label, plus the cross-entropy
-    against the vote shares.
+    against the vote shares. With ``against`` (a baseline model or ensemble), also the paired
+    difference in accuracy on the same faces (mien.train.intervals.difference_interval).
 
     The precision defaults to what `mien predict` uses on this machine, so the figures match it.
     """
     if not checkpoint_paths:
         raise MienError("give at least one checkpoint")
-    paths = [Path(p) for p in checkpoint_paths]
-    faces = held_out_faces(paths, data_path) if split == HOLDOUT else evaluation_set(data_path, split)
+    paths, baseline = [Path(p) for p in checkpoint_paths], [Path(p) for p in against]
+    if split == HOLDOUT:
+        faces = held_out_faces(paths + baseline, data_path)
+    else:
+        faces = evaluation_set(data_path, split)
     probs, model_names, precision_used = ensemble_probabilities(paths, faces.images, tta, precision)
     report = score_faces(faces, probs, model_names)
     report.update(
@@ -53,15 +63,32 @@ def evaluate(
         precision=precision_used,
         checkpoints=[str(p) for p in checkpoint_paths],
     )
+    if baseline:
+        baseline_probs, baseline_names, _ = ensemble_probabilities(baseline, faces.images, tta, precision)
+        report["against"] = _paired_difference(faces, probs, model_names, baseline_probs, baseline_names)
+        report["against"]["checkpoints"] = [str(p) for p in baseline]
     return report
 
 
+def _paired_difference(faces: EvaluationSet, probs, model_names, baseline_probs, baseline_names) -> dict:
+    """The baseline's accuracy on the scored faces and the paired difference from it."""
+    scored = faces.labels >= 0
+    predicted = to_data_classes(probs, model_names, faces.class_names)[0][scored].argmax(axis=1)
+    baseline = to_data_classes(baseline_probs, baseline_names, faces.class_names)[0][scored].argmax(axis=1)
+    true = faces.labels[scored]
+    return {"accuracy": float((baseline == true).mean()), **difference_interval(true, predicted, baseline)}
+
+
 def score_faces(faces: EvaluationSet, probs: np.ndarray, model_names: list[str]) -> dict:
-    """The figures of ``evaluate`` for a model's (N, K) probabilities on ``faces``, matched by class name."""
+    """The figures of ``evaluate`` for a model's (N, K) probabilities on ``faces``, matched by class
+    name, with their 95% intervals (mien.train.intervals)."""
     probs, lacking = to_data_classes(probs, model_names, faces.class_names)  # (N, classes of the data)
     scored = faces.labels >= 0  # FER+: a majority label; FER2013: every face
-    report = classification_report(faces.labels[scored], probs[scored].argmax(axis=1), faces.class_names)
-    report.update(probability_report(faces.labels[scored], probs[scored]))
+    true, predicted = faces.labels[scored], probs[scored].argmax(axis=1)
+    report = classification_report(true, predicted, faces.class_names)
+    report.update(probability_report(true, probs[scored]))
+    report["intervals"] = label_intervals(true, predicted, faces.class_names)
+    report["intervals"]["expected_calibration_error"] = calibration_interval(true, probs[scored])
     if faces.vote_shares is not None:
         report.update(_vote_figures(faces, probs))
     report["model_lacks"] = lacking

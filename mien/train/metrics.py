@@ -49,8 +49,7 @@ def probability_report(true: np.ndarray, probabilities: np.ndarray, bins: int = 
     probabilities = np.asarray(probabilities, dtype=np.float64)
     confidence = probabilities.max(axis=1)
     correct = probabilities.argmax(axis=1) == true
-    # Bin i holds confidences in (i/bins, (i+1)/bins]; a confidence of exactly 0 cannot occur.
-    bin_of = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    bin_of = confidence_bins(confidence, bins)
     table = []
     for index in range(bins):
         members = bin_of == index
@@ -70,6 +69,12 @@ def probability_report(true: np.ndarray, probabilities: np.ndarray, bins: int = 
         "expected_calibration_error": gaps / count,
         "reliability": table,
     }
+
+
+def confidence_bins(confidence: np.ndarray, bins: int) -> np.ndarray:
+    """The bin of each confidence: bin i holds (i/bins, (i+1)/bins]; a confidence of exactly 0
+    cannot occur."""
+    return np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
 
 
 def vote_cross_entropy(shares: np.ndarray, probabilities: np.ndarray) -> float:

@@ -3,7 +3,8 @@
 each, foldered by class name (``<root>/<class>/<photo>``).
 
 Each photo is answered by its most confident face; a photo where no face is found counts as wrong
-(in the accuracies; the recalls and the confusion matrix cover the photos with a face).
+(in the accuracies and their intervals; the recalls and the confusion matrix cover the photos
+with a face).
 Two figures: ``accuracy`` matches the model's classes to the data's by name (a class the data
 lacks, such as contempt on a seven-class set, is dropped and the rest rescaled, as
 mien.train.evaluate does), ``answered_accuracy`` takes the label exactly as `mien predict` prints
@@ -21,6 +22,7 @@ import numpy as np
 from mien.backends import Classifier, load_classifier
 from mien.errors import MienError
 from mien.train.evaluate import to_data_classes
+from mien.train.intervals import NO_ANSWER, label_intervals
 from mien.train.metrics import classification_report
 from mien.vision.align import align_face
 from mien.vision.detect import create_detector
@@ -79,6 +81,9 @@ def score_crops(model: Path | Classifier, photos: LabelledCrops) -> dict:
     placed, _ = to_data_classes(probs, classifier.class_names, photos.class_names)
     report = classification_report(photos.labels[found], placed.argmax(axis=1), photos.class_names)
     report["accuracy"] *= found.sum() / len(photos.labels)  # a photo without a face counts as wrong
+    every_answer = np.full(len(photos.labels), NO_ANSWER)
+    every_answer[found] = placed.argmax(axis=1)
+    report["intervals"] = label_intervals(photos.labels, every_answer, photos.class_names)
     answered = np.array([classifier.class_names[i] for i in probs.argmax(axis=1)])
     truth = np.array(photos.class_names)[photos.labels[found]]
     report.update(

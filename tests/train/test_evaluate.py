@@ -73,6 +73,12 @@ def test_ferplus_scores_the_faces_with_a_majority(ferplus_folder, monkeypatch):
     assert matrix.shape == (8, 8) and matrix.sum() == 6
     index = FERPLUS_CLASSES.index
     assert matrix[index("contempt"), index("neutral")] == 1 and matrix[index("angry"), index("disgust")] == 1
+    intervals = report["intervals"]  # six scored faces: resampled, anything from none to all right
+    assert intervals["accuracy"][0] < 4 / 6 < intervals["accuracy"][1]
+    assert intervals["accuracy"][0] >= 0 and intervals["accuracy"][1] <= 1
+    assert intervals["recall"]["disgust"] is None and intervals["recall"]["sad"] == [1.0, 1.0]
+    low, high = intervals["expected_calibration_error"]
+    assert low <= report["expected_calibration_error"] <= high
 
 
 def test_a_model_without_contempt_is_placed_by_class_name(ferplus_folder, monkeypatch):

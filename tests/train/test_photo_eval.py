@@ -60,6 +60,8 @@ def test_a_photo_without_a_face_counts_as_wrong_and_classes_match_by_name(photos
     model = FixedClassifier(("contempt", "happy", "sad"), [0.3, 0.6, 0.1])
     report = score_crops(model, crops)
     assert report["accuracy"] == pytest.approx(1 / 3) and report["without_face"] == 1
+    low, high = report["intervals"]["accuracy"]  # over all three photos, the faceless one wrong
+    assert low < 1 / 3 < high and report["intervals"]["recall"]["sad"] == [0.0, 0.0]
     assert report["answered_accuracy"] == pytest.approx(1 / 3)
     # contempt leading: as printed it is wrong everywhere; matched to the data's classes, happy wins
     contempt_first = FixedClassifier(("contempt", "happy", "sad"), [0.6, 0.3, 0.1])
