@@ -96,6 +96,10 @@ class TrainConfig:
     channels_last: bool = True  # memory layout that the CPU convolution kernels prefer
     # Distillation: checkpoints or shipped model names to learn from; "shipped" = the shipped ensemble
     teachers: list = field(default_factory=list)
+    # Teachers for the faces of the data.joint_with sets alone (RAF-DB's), while train.teachers label
+    # the run's own (FER+'s): each kind of face taught by the models that know it best. Empty: the
+    # teachers label every face. Needs distill_labels = "precomputed".
+    joined_teachers: list = field(default_factory=list)
     distill_alpha: float = 0.7  # weight of the teachers' soft labels in the loss (with teachers)
     distill_temperature: float = 2.0  # softens teacher and student probabilities alike
     # live labels from each augmented image and its mirror image, averaged (the teachers' flip TTA)

@@ -15,6 +15,7 @@ from mien.data.ferplus import COLUMN_OF_CLASS, FERPLUS_CLASSES, VOTE_COLUMNS
 from mien.errors import MienError
 
 RATERS = 10
+JOINED = "joined"  # the start of a joined face's source: JOINED + its part's number + ":"
 
 
 def as_votes(faces: FaceSet) -> FaceSet:
@@ -36,7 +37,7 @@ def concatenate(parts: list[FaceSet]) -> FaceSet:
     """FER+ face sets one after another (sources prefixed by their part's number beyond the first)."""
 
     def sources(index: int, part: FaceSet) -> np.ndarray:
-        return part.sources if index == 0 else np.char.add(f"joined{index}:", part.sources.astype(str))
+        return part.sources if index == 0 else np.char.add(f"{JOINED}{index}:", part.sources.astype(str))
 
     def fer2013_labels(part: FaceSet) -> np.ndarray:
         return np.full(len(part), -1, np.int64) if part.fer2013_labels is None else part.fer2013_labels

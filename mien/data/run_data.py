@@ -19,6 +19,7 @@ from mien.config import DataConfig, RunConfig
 from mien.data.cache import load_fer2013
 from mien.data.fer2013 import FaceSet, resolve_split
 from mien.data.ferplus import FOLDERS, is_ferplus, trainable, vote_distributions
+from mien.data.joint import JOINED
 from mien.data.loaders import stratified_subset
 from mien.data.splits import run_faces, training_splits, with_joined_sets
 from mien.errors import MienError
@@ -41,6 +42,7 @@ class TrainingSet:
     draw_weights: np.ndarray | None = None
     # The other heads' (N, K) targets by name; a row of zeros: the face's label is not known there
     head_targets: dict[str, np.ndarray] = field(default_factory=dict)
+    joined: np.ndarray | None = None  # (N,) bool: faces of the data.joint_with sets; None: none joined
 
     def __len__(self) -> int:
         return len(self.images)
@@ -88,6 +90,7 @@ def run_data(source: str | Path, config: RunConfig) -> tuple[TrainingSet, Evalua
         class_names=train_faces.class_names,
         draw_weights=draw_weights(train_faces.labels, settings.sampler),
         head_targets=heads,
+        joined=np.char.startswith(train_faces.sources.astype(str), JOINED) if limits.joint_with else None,
     )
     split = HELD_OUT if limits.holdout else _split_name("public", choose_faces)
     return training, _evaluation_set(choose_faces, split)

@@ -76,7 +76,9 @@ def build_state(
     generator = torch.Generator().manual_seed(settings.seed)  # data order and augmentation
     teacher = None
     if settings.teachers:
-        teacher = _teacher(config, data, device, out_dir / TEACHER_LABELS, train_set.class_names)
+        teacher = _teacher(config, data, device, out_dir / TEACHER_LABELS, train_set)
+    elif settings.joined_teachers:
+        raise MienError("train.joined_teachers teach the joined sets' faces beside train.teachers: give both")
     fer2013_head = _fer2013_head(model, settings, device) if settings.fer2013_head_weight > 0 else None
     optimizer = make_optimizer(nn.ModuleList([model, fer2013_head]) if fer2013_head else model, settings)
     return TrainingState(
@@ -154,23 +156,42 @@ def _fer2013_head(model: nn.Module, settings: TrainConfig, device: torch.device)
 
 
 def _teacher(
-    config: RunConfig, data: EpochData, device: torch.device, cache: Path, class_names: tuple[str, ...]
+    config: RunConfig, data: EpochData, device: torch.device, cache: Path, train_set: TrainingSet
 ) -> TeacherEnsemble | None:
-    """The teachers for live labels; with precomputed labels, none: their labels go into ``data``."""
+    """The teachers for live labels; with precomputed labels, none: their labels go into ``data``
+    (with train.joined_teachers, theirs for the joined sets' faces)."""
     settings = config.train
     preprocess = config_to_dict(config)["preprocess"]
-    teacher = TeacherEnsemble.from_checkpoints(
-        settings.teachers,
-        preprocess,
-        settings.distill_temperature,
-        settings.bf16,
-        device,
-        class_names,
-        flip=settings.distill_flip,
-    )
-    if settings.distill_labels == "precomputed":
+
+    def ensemble(paths: list) -> TeacherEnsemble:
+        return TeacherEnsemble.from_checkpoints(
+            paths,
+            preprocess,
+            settings.distill_temperature,
+            settings.bf16,
+            device,
+            train_set.class_names,
+            flip=settings.distill_flip,
+        )
+
+    if settings.distill_labels not in ("live", "precomputed"):
+        raise MienError(f"unknown train.distill_labels {settings.distill_labels!r}; valid: live, precomputed")
+    if settings.joined_teachers and (settings.distill_labels != "precomputed" or train_set.joined is None):
+        raise MienError(
+            'train.joined_teachers need train.distill_labels = "precomputed" and data.joint_with sets'
+        )
+    teacher = ensemble(settings.teachers)
+    if settings.distill_labels == "live":
+        return teacher
+    if not settings.joined_teachers:
         data.soft_labels = precomputed_soft_labels(teacher, data.images, preprocess, cache)
         return None  # its labels are all in hand
-    if settings.distill_labels != "live":
-        raise MienError(f"unknown train.distill_labels {settings.distill_labels!r}; valid: live, precomputed")
-    return teacher
+    joined = torch.from_numpy(train_set.joined)
+    labels = torch.zeros(len(data.images), data.num_classes)
+    labels[~joined] = precomputed_soft_labels(teacher, data.images[~joined], preprocess, cache)
+    joined_cache = cache.with_name(f"{cache.stem}_joined{cache.suffix}")
+    labels[joined] = precomputed_soft_labels(
+        ensemble(settings.joined_teachers), data.images[joined], preprocess, joined_cache
+    )
+    data.soft_labels = labels
+    return None

@@ -3,15 +3,22 @@
 import json
 
 import numpy as np
+import pytest
+import torch
 from click.testing import CliRunner
 
 from mien.cli import cli
-from mien.config import DataConfig
+from mien.config import DataConfig, load_config
 from mien.data.cache import load_fer2013
 from mien.data.ferplus import FERPLUS_CLASSES, majority_labels, vote_distributions
+from mien.data.run_data import run_data
 from mien.data.splits import training_splits, with_joined_sets
+from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint
+from mien.train.distill import TeacherEnsemble
+from mien.train.state import build_state
 from tests.rafdb_data import write_rafdb_folders
+from tests.train.test_distill import PREPROCESS, eight_class_teacher
 
 
 def test_joined_faces_follow_the_run_as_unanimous_votes_less_their_held_out_share(ferplus_folder, tmp_path):
@@ -60,3 +67,40 @@ def test_a_joint_run_trains_and_scores_each_sets_held_out_faces(ferplus_folder, 
         seed=load_checkpoint(checkpoint)["config"]["train"]["seed"],
     )
     assert json.loads(result.stdout)["count"] == len(raf_held)
+
+
+def test_joined_teachers_label_the_joined_faces_and_teachers_the_runs_own(ferplus_folder, tmp_path):
+    rafdb = write_rafdb_folders(tmp_path / "rafdb", copies=4)
+    own_teacher = eight_class_teacher(tmp_path / "own.pt", seed=1)
+    joined_teacher = eight_class_teacher(tmp_path / "joined.pt", seed=2)
+    config = load_config(None, [
+        "train.bf16=false", "train.batch_size=4", "data.holdout=0.3", f'data.joint_with=["{rafdb}"]',
+        f'train.teachers=["{own_teacher}"]', f'train.joined_teachers=["{joined_teacher}"]',
+        "train.distill_labels=precomputed",
+    ])  # fmt: skip
+    train_set, _ = run_data(ferplus_folder, config)
+    assert train_set.joined.any() and not train_set.joined.all()
+    assert not train_set.joined[: np.argmax(train_set.joined)].any()  # the run's own faces first
+    state = build_state(config, train_set, torch.device("cpu"), tmp_path / "run")
+    faces = torch.from_numpy(train_set.images)
+
+    def labels_of(teacher):
+        ensemble = TeacherEnsemble.from_checkpoints([teacher], PREPROCESS, 2.0, bf16=False)
+        return ensemble.label_faces(faces, PREPROCESS)
+
+    joined = torch.from_numpy(train_set.joined)
+    torch.testing.assert_close(state.data.soft_labels[~joined], labels_of(own_teacher)[~joined])
+    torch.testing.assert_close(state.data.soft_labels[joined], labels_of(joined_teacher)[joined])
+    assert not torch.allclose(labels_of(own_teacher)[joined], labels_of(joined_teacher)[joined])
+
+
+def test_joined_teachers_need_precomputed_labels(ferplus_folder, tmp_path):
+    rafdb = write_rafdb_folders(tmp_path / "rafdb", copies=4)
+    teacher = eight_class_teacher(tmp_path / "t.pt")
+    config = load_config(None, [
+        "train.bf16=false", "train.batch_size=4", f'data.joint_with=["{rafdb}"]',
+        f'train.teachers=["{teacher}"]', f'train.joined_teachers=["{teacher}"]',
+    ])  # fmt: skip
+    train_set, _ = run_data(ferplus_folder, config)
+    with pytest.raises(MienError, match="precomputed"):
+        build_state(config, train_set, torch.device("cpu"), tmp_path / "run")
