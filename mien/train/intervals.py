@@ -11,6 +11,8 @@ whose interval holds 0 is one the faces cannot tell from chance.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from mien.train.metrics import confidence_bins
@@ -18,14 +20,24 @@ from mien.train.metrics import confidence_bins
 DRAWS = 2000  # enough for the 2.5% tails to settle to about a tenth of a point
 LEVEL = 0.95
 NO_ANSWER = -1  # a predicted label for a face the model gave no answer for (no face found): wrong
+CHUNK = 2_000_000  # face indices drawn at a time: memory stays bounded for any number of faces
+
+
+def draw_chunks(count: int, draws: int = DRAWS, seed: int = 0) -> Iterator[np.ndarray]:
+    """The bootstrap samples of ``count`` faces, a (rows, count) block of indices at a time: each
+    row one sample. The same count and seed give the same samples, so figures measured apart are
+    measured on the same ones."""
+    if count < 1:
+        raise ValueError("a bootstrap needs at least one face")
+    generator = np.random.default_rng(seed)
+    rows = max(1, CHUNK // count)
+    for start in range(0, draws, rows):
+        yield generator.integers(0, count, size=(min(rows, draws - start), count))
 
 
 def face_draws(count: int, draws: int = DRAWS, seed: int = 0) -> np.ndarray:
-    """(draws, count) indices: each row one bootstrap sample of the faces. The same count and seed
-    give the same draws, so figures measured apart are measured on the same samples."""
-    if count < 1:
-        raise ValueError("a bootstrap needs at least one face")
-    return np.random.default_rng(seed).integers(0, count, size=(draws, count))
+    """Every sample of ``draw_chunks`` at once, (draws, count)."""
+    return np.concatenate(list(draw_chunks(count, draws, seed)))
 
 
 def label_intervals(
@@ -36,11 +48,15 @@ def label_intervals(
     true, predicted = np.asarray(true), np.asarray(predicted)
     classes = len(class_names)
     answered = np.where(predicted == NO_ANSWER, classes, predicted)  # column `classes`: no answer
-    drawn = face_draws(len(true), draws, seed)  # (draws, N)
-    cells_per_draw = classes * (classes + 1)  # each draw's confusion matrix, flattened
-    cells = true[drawn] * (classes + 1) + answered[drawn] + (np.arange(draws) * cells_per_draw)[:, None]
-    confusions = np.bincount(cells.ravel(), minlength=draws * cells_per_draw)
-    confusions = confusions.reshape(draws, classes, classes + 1).astype(np.float64)  # (draws, true, answer)
+    cell_of_face = true * (classes + 1) + answered  # its cell in a (classes, classes + 1) confusion
+
+    def confusions_of(drawn: np.ndarray) -> np.ndarray:  # (rows, N) -> (rows, classes, classes + 1)
+        cells = classes * (classes + 1)
+        flat = cell_of_face[drawn] + (np.arange(len(drawn)) * cells)[:, None]
+        return np.bincount(flat.ravel(), minlength=len(drawn) * cells).reshape(len(drawn), classes, -1)
+
+    chunks = draw_chunks(len(true), draws, seed)
+    confusions = np.concatenate([confusions_of(drawn) for drawn in chunks]).astype(np.float64)
     hits = np.diagonal(confusions[:, :, :classes], axis1=1, axis2=2)  # (draws, classes)
     support = confusions.sum(axis=2)
     answers = confusions[:, :, :classes].sum(axis=1)
@@ -71,13 +87,17 @@ def calibration_interval(
     probabilities = np.asarray(probabilities, dtype=np.float64)
     confidence = probabilities.max(axis=1)
     correct = (probabilities.argmax(axis=1) == np.asarray(true)).astype(np.float64)
-    drawn = face_draws(len(confidence), draws, seed)
-    slots = (confidence_bins(confidence, bins)[drawn] + (np.arange(draws) * bins)[:, None]).ravel()
-    # per sample and bin: count * |mean confidence - accuracy| = |sum of confidences - sum correct|
-    confidence_sums = np.bincount(slots, weights=confidence[drawn].ravel(), minlength=draws * bins)
-    correct_sums = np.bincount(slots, weights=correct[drawn].ravel(), minlength=draws * bins)
-    gaps = np.abs(confidence_sums - correct_sums).reshape(draws, bins).sum(axis=1)
-    return _middle(gaps / len(confidence))
+    bin_of_face = confidence_bins(confidence, bins)
+
+    def errors_of(drawn: np.ndarray) -> np.ndarray:  # (rows, N) -> (rows,)
+        slots = (bin_of_face[drawn] + (np.arange(len(drawn)) * bins)[:, None]).ravel()
+        size = len(drawn) * bins
+        # per sample and bin: count * |mean confidence - accuracy| = |sum of confidences - sum correct|
+        confidence_sums = np.bincount(slots, weights=confidence[drawn].ravel(), minlength=size)
+        correct_sums = np.bincount(slots, weights=correct[drawn].ravel(), minlength=size)
+        return np.abs(confidence_sums - correct_sums).reshape(len(drawn), bins).sum(axis=1) / len(confidence)
+
+    return _middle(np.concatenate([errors_of(drawn) for drawn in draw_chunks(len(confidence), draws, seed)]))
 
 
 def difference_interval(
@@ -88,10 +108,10 @@ def difference_interval(
     true = np.asarray(true)
     right, baseline_right = np.asarray(predicted) == true, np.asarray(baseline) == true
     gained = right.astype(np.float64) - baseline_right  # +1, 0 or -1 per face
-    drawn = face_draws(len(true), draws, seed)
+    samples = [gained[drawn].mean(axis=1) for drawn in draw_chunks(len(true), draws, seed)]
     return {
         "difference": float(gained.mean()),
-        "interval": _middle(gained[drawn].mean(axis=1)),
+        "interval": _middle(np.concatenate(samples)),
         "only_this_right": int((right & ~baseline_right).sum()),
         "only_baseline_right": int((~right & baseline_right).sum()),
         "level": LEVEL,

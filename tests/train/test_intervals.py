@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from mien.train import intervals
 from mien.train.intervals import (
     NO_ANSWER,
     calibration_interval,
@@ -101,3 +102,13 @@ def test_a_coin_flip_of_changes_holds_zero():
     paired = difference_interval(true, other, baseline)
     assert paired["difference"] == 0.0
     assert paired["interval"][0] < 0 < paired["interval"][1]
+
+
+def test_drawing_in_small_blocks_gives_the_same_intervals(monkeypatch):
+    true, predicted = guesses(300, 0.7)
+    probabilities = np.eye(4)[predicted] * 0.6 + 0.1
+    at_once = label_intervals(true, predicted, NAMES, draws=200), calibration_interval(true, probabilities)
+    monkeypatch.setattr(intervals, "CHUNK", 1000)  # three samples a block
+    assert len(next(intervals.draw_chunks(300, 200))) == 3
+    in_blocks = label_intervals(true, predicted, NAMES, draws=200), calibration_interval(true, probabilities)
+    assert in_blocks == at_once
