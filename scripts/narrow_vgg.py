@@ -12,6 +12,8 @@ checkpoint that `train.init_from` accepts; it still needs fine-tuning.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from inspect import signature
 from pathlib import Path
 
 import torch
@@ -21,6 +23,7 @@ from mien.catalogue import resolve_model
 from mien.errors import MienError
 from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from mien.models.registry import create_model
+from mien.models.vgg import vgg_s
 
 
 def kept_channels(norm: nn.BatchNorm2d, count: int) -> torch.Tensor:
@@ -52,24 +55,31 @@ def narrow(source: nn.Module, target: nn.Module) -> None:
         new.load_state_dict(old.state_dict())
 
 
+def resize(source_name: str, widths: list[int], out: Path, transfer: Callable[[nn.Module, nn.Module], None]):
+    """Write to ``out`` a checkpoint of the vgg_s ``source_name`` names at ``widths`` channels per
+    block, its weights carried over by ``transfer(source, target)``."""
+    checkpoint = load_checkpoint(resolve_model(source_name))
+    spec = checkpoint["model"]
+    old_widths = list(spec["args"].get("widths", signature(vgg_s).parameters["widths"].default))
+    if spec["name"] != "vgg_s" or len(widths) != len(old_widths):
+        raise MienError(f"{source_name} is {spec}; give one width per block of a vgg_s")
+    model_args = {**spec["args"], "widths": list(widths)}
+    source = model_from_checkpoint(checkpoint)
+    target = create_model("vgg_s", num_classes=len(checkpoint["class_names"]), **model_args)
+    transfer(source, target)
+    resized = {key: checkpoint[key] for key in ("class_names", "preprocess", "config")}
+    resized.update(model={"name": "vgg_s", "args": model_args}, metrics={}, epoch=0)
+    save_checkpoint(out, {**resized, "state_dict": target.state_dict()})
+    print(f"{out}: vgg_s {old_widths} -> {widths}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", help="a checkpoint, a shipped fp32 export or a shipped model's name")
     parser.add_argument("--widths", type=int, nargs="+", required=True, help="channels of each block")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    checkpoint = load_checkpoint(resolve_model(args.source))
-    spec = checkpoint["model"]
-    if spec["name"] != "vgg_s" or len(args.widths) != len(spec["args"]["widths"]):
-        raise MienError(f"{args.source} is {spec}; give one width per block of a vgg_s")
-    model_args = {**spec["args"], "widths": list(args.widths)}
-    source = model_from_checkpoint(checkpoint)
-    target = create_model("vgg_s", num_classes=len(checkpoint["class_names"]), **model_args)
-    narrow(source, target)
-    narrowed = {key: checkpoint[key] for key in ("class_names", "preprocess", "config")}
-    narrowed.update(model={"name": "vgg_s", "args": model_args}, metrics={}, epoch=0)
-    save_checkpoint(args.out, {**narrowed, "state_dict": target.state_dict()})
-    print(f"{args.out}: vgg_s {spec['args']['widths']} -> {args.widths}")
+    resize(args.source, args.widths, args.out, narrow)
 
 
 if __name__ == "__main__":
