@@ -13,6 +13,7 @@ import torch
 
 from mien.errors import MienError
 from mien.models.registry import create_model
+from tests.networks import random_vgg_s
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 sys.path.append(str(SCRIPTS))  # the script imports its sibling interpolate_weights
@@ -25,14 +26,7 @@ SMALL = {"widths": [8, 12, 12], "hidden": 16, "dropout": 0.0, "block_dropout": 0
 
 def random_network() -> torch.nn.Module:
     """A small vgg_s with random weights and batch-norm statistics, in eval mode."""
-    torch.manual_seed(0)
-    model = create_model("vgg_s", num_classes=8, **SMALL)
-    for norm in (m for m in model.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))):
-        norm.running_mean.uniform_(-0.5, 0.5)
-        norm.running_var.uniform_(0.5, 2.0)
-        norm.weight.data.uniform_(0.5, 1.5)
-        norm.bias.data.uniform_(-0.2, 0.2)
-    return model.eval()
+    return random_vgg_s(8, **SMALL)
 
 
 def with_weights(weights: dict) -> torch.nn.Module:

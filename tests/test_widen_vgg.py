@@ -14,6 +14,7 @@ import torch
 from mien.errors import MienError
 from mien.models.checkpoint import FORMAT, load_checkpoint, model_from_checkpoint
 from mien.models.registry import create_model
+from tests.networks import random_vgg_s
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 sys.path.append(str(SCRIPTS))  # the script imports its sibling narrow_vgg
@@ -25,20 +26,8 @@ NARROW = {"stem": 8, "widths": [6, 6, 6], "hidden": 16, "dropout": 0.0, "block_d
 WIDER = {**NARROW, "widths": [9, 12, 7]}
 
 
-def random_network(**arguments) -> torch.nn.Module:
-    """A small vgg_s with random weights and batch-norm statistics, in eval mode."""
-    torch.manual_seed(0)
-    model = create_model("vgg_s", num_classes=7, **arguments)
-    for norm in (m for m in model.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))):
-        norm.running_mean.uniform_(-0.5, 0.5)
-        norm.running_var.uniform_(0.5, 2.0)
-        norm.weight.data.uniform_(0.5, 1.5)
-        norm.bias.data.uniform_(-0.2, 0.2)
-    return model.eval()
-
-
 def test_the_wide_network_answers_as_the_narrow_one():
-    narrow, wide = random_network(**NARROW), create_model("vgg_s", num_classes=7, **WIDER).eval()
+    narrow, wide = random_vgg_s(7, **NARROW), create_model("vgg_s", num_classes=7, **WIDER).eval()
     widen_vgg.widen(narrow, wide, seed=3)
     faces = torch.rand(4, 1, 48, 48)
     with torch.no_grad():
@@ -55,7 +44,7 @@ def test_copies_of_a_channel_split_its_weight_unevenly():
 
 
 def test_the_command_writes_a_checkpoint_and_refuses_to_narrow(tmp_path, monkeypatch):
-    narrow = random_network(**NARROW)
+    narrow = random_vgg_s(7, **NARROW)
     source = tmp_path / "narrow.pt"
     torch.save({"format": FORMAT, "model": {"name": "vgg_s", "args": NARROW},
                 "state_dict": narrow.state_dict(), "class_names": list("abcdefg"),
