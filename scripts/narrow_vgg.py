@@ -25,34 +25,50 @@ from mien.models.checkpoint import load_checkpoint, model_from_checkpoint, save_
 from mien.models.registry import create_model
 from mien.models.vgg import vgg_s
 
+# (old convolution, its batch norm, new convolution) -> each new channel's old channel, and its share
+ChannelChoice = Callable[[nn.Conv2d, nn.BatchNorm2d, nn.Conv2d], tuple[torch.Tensor, torch.Tensor]]
+
 
 def kept_channels(norm: nn.BatchNorm2d, count: int) -> torch.Tensor:
     """The indices of the count channels the norm scales most, in their original order."""
     return torch.topk(norm.weight.detach().abs(), count).indices.sort().values
 
 
-def narrow(source: nn.Module, target: nn.Module) -> None:
-    """Copy source's weights into the narrower target, layer by layer, keeping the strongest channels."""
+def carry_channels(source: nn.Module, target: nn.Module, choose: ChannelChoice) -> None:
+    """Copy source's weights into target, whose blocks have other widths, layer by layer:
+    ``choose(old convolution, its batch norm, new convolution)`` gives each new output channel's old
+    channel and the share of that old channel's outgoing weights it carries (1 for a channel kept
+    alone); the next layer, and the first dense layer's columns, read them accordingly."""
     layers = list(zip(source.features, target.features, strict=True))
-    kept_in = torch.arange(source.features[0].in_channels)
+    origin = torch.arange(source.features[0].in_channels)  # each input channel's old channel
+    share = torch.ones(len(origin))  # and the share of that old channel it carries
     for index, (old, new) in enumerate(layers):
         if isinstance(old, nn.Conv2d):
             norm = layers[index + 1][0]  # every convolution is followed by its batch norm
-            kept_out = kept_channels(norm, new.out_channels)
-            new.weight.data = old.weight.data[kept_out][:, kept_in].clone()
+            out_origin, out_share = choose(old, norm, new)
+            new.weight.data = old.weight.data[out_origin][:, origin] * share[None, :, None, None]
         elif isinstance(old, nn.BatchNorm2d):
             for name in ("weight", "bias", "running_mean", "running_var"):
-                getattr(new, name).data = getattr(old, name).data[kept_out].clone()
+                getattr(new, name).data = getattr(old, name).data[out_origin].clone()
             new.num_batches_tracked.data = old.num_batches_tracked.data.clone()
-            kept_in = kept_out
+            origin, share = out_origin, out_share
     first_dense = next(i for i, layer in enumerate(source.head) if isinstance(layer, nn.Linear))
     old_dense, new_dense = source.head[first_dense], target.head[first_dense]
-    per_channel = new_dense.in_features // len(kept_in)  # the last map's positions (3x3)
-    columns = (kept_in[:, None] * per_channel + torch.arange(per_channel)).flatten()  # channel-major
-    new_dense.weight.data = old_dense.weight.data[:, columns].clone()
+    per_channel = new_dense.in_features // len(origin)  # the last map's positions (3x3)
+    columns = (origin[:, None] * per_channel + torch.arange(per_channel)).flatten()  # channel-major
+    new_dense.weight.data = old_dense.weight.data[:, columns] * share.repeat_interleave(per_channel)
     new_dense.bias.data = old_dense.bias.data.clone()
     for old, new in zip(source.head[first_dense + 1 :], target.head[first_dense + 1 :], strict=True):
         new.load_state_dict(old.state_dict())
+
+
+def narrow(source: nn.Module, target: nn.Module) -> None:
+    """Copy source's weights into the narrower target, layer by layer, keeping the strongest channels."""
+
+    def strongest(_old: nn.Conv2d, norm: nn.BatchNorm2d, new: nn.Conv2d):
+        return kept_channels(norm, new.out_channels), torch.ones(new.out_channels)
+
+    carry_channels(source, target, strongest)
 
 
 def resize(source_name: str, widths: list[int], out: Path, transfer: Callable[[nn.Module, nn.Module], None]):

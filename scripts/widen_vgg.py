@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 import torch
-from narrow_vgg import resize
+from narrow_vgg import carry_channels, resize
 from torch import nn
 
 from mien.errors import MienError
@@ -34,30 +34,16 @@ def random_shares(origin: torch.Tensor, generator: torch.Generator) -> torch.Ten
 def widen(source: nn.Module, target: nn.Module, seed: int = 0) -> None:
     """Copy source's weights into the wider target, layer by layer, so that target answers as source."""
     generator = torch.Generator().manual_seed(seed)
-    origin = torch.arange(source.features[0].in_channels)  # each input channel's old channel
-    share = torch.ones(len(origin))  # and the share of that old channel it carries
-    out_origin = origin
-    for old, new in zip(source.features, target.features, strict=True):
-        if isinstance(old, nn.Conv2d):
-            added = new.out_channels - old.out_channels
-            if added < 0:
-                raise MienError("widen_vgg widens; scripts/narrow_vgg.py narrows")
-            copies = torch.randint(old.out_channels, (added,), generator=generator)
-            out_origin = torch.cat([torch.arange(old.out_channels), copies])
-            new.weight.data = old.weight.data[out_origin][:, origin] * share[None, :, None, None]
-        elif isinstance(old, nn.BatchNorm2d):
-            for name in ("weight", "bias", "running_mean", "running_var"):
-                getattr(new, name).data = getattr(old, name).data[out_origin].clone()
-            new.num_batches_tracked.data = old.num_batches_tracked.data.clone()
-            origin, share = out_origin, random_shares(out_origin, generator)
-    first_dense = next(i for i, layer in enumerate(source.head) if isinstance(layer, nn.Linear))
-    old_dense, new_dense = source.head[first_dense], target.head[first_dense]
-    per_channel = old_dense.in_features // int(origin.max() + 1)  # the last map's positions (3x3)
-    columns = (origin[:, None] * per_channel + torch.arange(per_channel)).flatten()  # channel-major
-    new_dense.weight.data = old_dense.weight.data[:, columns] * share.repeat_interleave(per_channel)
-    new_dense.bias.data = old_dense.bias.data.clone()
-    for old, new in zip(source.head[first_dense + 1 :], target.head[first_dense + 1 :], strict=True):
-        new.load_state_dict(old.state_dict())
+
+    def copies(old: nn.Conv2d, _norm: nn.BatchNorm2d, new: nn.Conv2d):
+        added = new.out_channels - old.out_channels
+        if added < 0:
+            raise MienError("widen_vgg widens; scripts/narrow_vgg.py narrows")
+        drawn = torch.randint(old.out_channels, (added,), generator=generator)
+        origin = torch.cat([torch.arange(old.out_channels), drawn])  # the old channels first
+        return origin, random_shares(origin, generator)
+
+    carry_channels(source, target, copies)
 
 
 def main() -> None:
